@@ -1,0 +1,110 @@
+"""The WSGI middleware around moto: the one place where local-cloud behaviour is added.
+
+Request flow::
+
+    envelope.parse -> before-layers (recorder, faults, latency, ...) -> moto -> after-hooks -> response
+
+* A *layer* is an object with ``before(env)`` (may raise :class:`AwsError` to answer instead of moto)
+  and optionally ``after(env, status, body) -> body`` (may rewrite the response, e.g. a transitional
+  status). Layers are HTTP-level and switchable.
+* A *hook* is a function registered for ``(service, action)`` with :func:`after` or :func:`before`;
+  after-hooks run only when moto answered 2xx and work on moto's in-process backend objects.
+  Before-hooks may validate (raise :class:`AwsError`) or act instead of moto.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+from .envelope import Envelope, parse, read_body
+from .errors import AwsError, render
+
+log = logging.getLogger("localcloud")
+
+_BEFORE: dict[tuple[str, str], list[Callable]] = defaultdict(list)
+_AFTER: dict[tuple[str, str], list[Callable]] = defaultdict(list)
+
+
+def before(service: str, *actions: str):
+    """Register ``fn(env)`` to run before moto for these actions; it may raise AwsError."""
+
+    def deco(fn):
+        for action in actions:
+            _BEFORE[(service, action)].append(fn)
+        return fn
+
+    return deco
+
+
+def after(service: str, *actions: str):
+    """Register ``fn(env, body) -> body|None`` to run after moto answered 2xx for these actions."""
+
+    def deco(fn):
+        for action in actions:
+            _AFTER[(service, action)].append(fn)
+        return fn
+
+    return deco
+
+
+class LocalCloudApp:
+    def __init__(self, moto_app, layers=()):
+        self.moto_app = moto_app
+        self.layers = list(layers)
+
+    def __call__(self, environ, start_response):
+        body = read_body(environ)
+        env = parse(environ, body)
+        started = time.monotonic()
+        try:
+            for layer in self.layers:
+                layer.before(env)
+            for hook in _BEFORE.get((env.service, env.action), ()):
+                hook(env)
+            status, headers, out = self._call_moto(environ)
+            if status.startswith("2"):
+                for hook in _AFTER.get((env.service, env.action), ()):
+                    new = hook(env, out)
+                    if new is not None:
+                        out = new
+            for layer in reversed(self.layers):
+                hook_after = getattr(layer, "after", None)
+                if hook_after is not None:
+                    out = hook_after(env, status, out)
+        except AwsError as err:
+            status, headers, out = render(err, env.service, env.protocol)
+        except Exception as exc:  # noqa: BLE001 - a hook bug must surface as a 500, not kill the server
+            log.exception("local cloud hook failed for %s.%s", env.service, env.action)
+            status, headers, out = render(AwsError("InternalFailure", str(exc), 500, False), env.service,
+                                          env.protocol)
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(out))))
+        for layer in self.layers:
+            done = getattr(layer, "done", None)
+            if done is not None:
+                done(env, status, time.monotonic() - started)
+        start_response(status, headers)
+        return [out]
+
+    def _call_moto(self, environ) -> tuple[str, list, bytes]:
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, list(headers)
+            return lambda data: None
+
+        chunks = self.moto_app(environ, capture)
+        try:
+            out = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close:
+                close()
+        return captured["status"], captured["headers"], out
+
+
+def describe_envelope(env: Envelope) -> str:
+    return f"{env.service}.{env.action}"

@@ -1,0 +1,101 @@
+"""The local cloud process: moto's server app in-process, behind LocalCloudApp, on loopback only."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+# Gap 1 (IAM): AWS-managed policies exist on AWS; moto loads them only when told before import.
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "false")
+
+
+def build_app(state_dir: Path):
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    from . import hooks, patches
+    from .layers import Faults, Latency, Recorder
+    from .middleware import LocalCloudApp
+
+    patches.apply()
+    hooks.register_all()
+    moto_app = DomainDispatcherApplication(create_backend_app)
+    recorder, faults, latency = Recorder(state_dir / "requests.jsonl"), Faults(), Latency()
+    app = LocalCloudApp(moto_app, layers=[recorder, faults, latency])
+    app.control = {"recorder": recorder, "faults": faults, "latency": latency, "state_dir": state_dir}
+    return ControlApp(app)
+
+
+class ControlApp:
+    """``/_localcloud/*``: health, request log, fault and latency rules. Everything else -> AWS."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith("/_localcloud/"):
+            return self.app(environ, start_response)
+        ctl = self.app.control
+        method = environ.get("REQUEST_METHOD")
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) if method == "POST" else b""
+        name = path[len("/_localcloud/"):]
+        if name == "health":
+            result = {"status": "running", "pid": os.getpid()}
+        elif name == "requests":
+            result = ctl["recorder"].entries
+        elif name in ("faults", "latency"):
+            if method == "POST":
+                ctl[name].rules = json.loads(body or b"[]")
+            result = ctl[name].rules
+        else:
+            start_response("404 Not Found", [("Content-Type", "application/json")])
+            return [b'{"error": "unknown control path"}']
+        out = json.dumps(result).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(out)))])
+        return [out]
+
+
+def serve(port: int, state_dir: Path) -> None:
+    from werkzeug.serving import make_server
+
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    os.environ.setdefault("MOTO_PORT", str(port))
+    app = build_app(state_dir)
+    # Loopback only, by construction: the host is not configurable.
+    httpd = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
+
+    def stop(signum, frame):
+        from . import hooks
+
+        hooks.shutdown()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    (state_dir / "ready").write_text(str(port))
+    try:
+        httpd.serve_forever()
+    finally:
+        from . import hooks
+
+        hooks.shutdown()
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m localcloud.server")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--state-dir", type=Path, required=True)
+    args = parser.parse_args(argv)
+    serve(args.port, args.state_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
