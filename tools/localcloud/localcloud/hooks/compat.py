@@ -1,1 +1,98 @@
-"""Closing moto's gaps for this stack (see shared/notes/moto-findings.md); one hook per gap."""
+"""Closing moto's RDS gaps for this stack (shared/notes/moto-findings.md); one hook per gap.
+
+Each hook changes moto's in-process model objects after the action succeeded, so every later
+Describe call returns what AWS would.
+"""
+
+from __future__ import annotations
+
+from .. import ACCOUNT_ID
+from ..envelope import Envelope
+from ..middleware import after
+
+
+def rds_backend(region: str):
+    from moto.rds.models import rds_backends
+
+    return rds_backends[ACCOUNT_ID][region]
+
+
+def _bool(value) -> bool | None:
+    if value is None:
+        return None
+    return str(value).lower() == "true"
+
+
+@after("rds", "CreateDBInstance")
+def inherit_cluster_subnet_group(env: Envelope, body: bytes) -> None:
+    """Gap 5: a cluster member has its cluster's DB subnet group on AWS; moto left it empty."""
+    cluster_id = env.param("DBClusterIdentifier")
+    if not cluster_id or env.param("DBSubnetGroupName"):
+        return
+    backend = rds_backend(env.region)
+    instance = backend.databases.get(env.param("DBInstanceIdentifier", "").lower())
+    cluster = backend.clusters.get(cluster_id)
+    if instance is None or cluster is None:
+        return
+    subnet_group = getattr(cluster, "db_subnet_group_name", None)
+    if subnet_group and subnet_group != "default":
+        instance.db_subnet_group_name = subnet_group
+
+
+@after("rds", "CreateDBInstance", "ModifyDBInstance")
+def store_performance_insights(env: Envelope, body: bytes) -> None:
+    """Gap 6: moto drops the Performance Insights settings; AWS stores and returns them."""
+    enabled = _bool(env.param("EnablePerformanceInsights"))
+    if enabled is None:
+        return
+    instance = rds_backend(env.region).databases.get(env.param("DBInstanceIdentifier", "").lower())
+    if instance is None:
+        return
+    instance.performance_insights_enabled = enabled
+    if enabled:
+        instance.performance_insights_retention_period = int(env.param("PerformanceInsightsRetentionPeriod", 7))
+        key = env.param("PerformanceInsightsKMSKeyId") or getattr(instance, "performance_insights_kms_key_id", None)
+        # AWS falls back to the account's aws/rds key when no key is given.
+        instance.performance_insights_kms_key_id = key or _aws_managed_key_arn(env.region, "aws/rds")
+    else:
+        instance.performance_insights_retention_period = None
+        instance.performance_insights_kms_key_id = None
+
+
+def _aws_managed_key_arn(region: str, alias: str) -> str:
+    from moto.kms.models import kms_backends
+
+    backend = kms_backends[ACCOUNT_ID][region]
+    key_id = backend.get_key_id_from_alias(f"alias/{alias}")
+    return backend.keys[key_id].arn
+
+
+@after("rds", "CreateDBInstance")
+def spread_instances_over_azs(env: Envelope, body: bytes) -> None:
+    """Gap 9a: without a requested AZ AWS places cluster members over the subnet group's AZs.
+
+    moto put every instance in the region's first AZ; a requested AvailabilityZone is kept as is.
+    """
+    if env.param("AvailabilityZone"):
+        return
+    backend = rds_backend(env.region)
+    instance = backend.databases.get(env.param("DBInstanceIdentifier", "").lower())
+    subnet_group = getattr(instance, "db_subnet_group", None) if instance else None
+    if subnet_group is None:
+        return
+    azs = sorted({subnet.availability_zone for subnet in subnet_group._subnets})
+    used = [db.availability_zone for db in backend.databases.values()
+            if db is not instance and db.db_cluster_identifier and
+            db.db_cluster_identifier == instance.db_cluster_identifier]
+    if azs:
+        instance.availability_zone = min(azs, key=lambda az: (used.count(az), az))
+
+
+@after("rds", "DeleteDBCluster")
+def drop_automated_snapshots(env: Envelope, body: bytes) -> None:
+    """Gap 9b: AWS removes a deleted cluster's automated snapshots; moto kept them (and they block names)."""
+    cluster_id = (env.param("DBClusterIdentifier") or "").lower()
+    backend = rds_backend(env.region)
+    for snap_id, snapshot in list(backend.cluster_snapshots.items()):
+        if snapshot.snapshot_type == "automated" and snapshot.cluster.db_cluster_identifier.lower() == cluster_id:
+            del backend.cluster_snapshots[snap_id]
