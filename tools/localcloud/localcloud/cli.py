@@ -104,7 +104,8 @@ def _check_port_free(port: int) -> None:
 
 def _healthy(port: int) -> bool:
     try:
-        with urllib.request.urlopen(endpoint(port) + "/_localcloud/health", timeout=2) as resp:
+        # always http://127.0.0.1:<port>, built by endpoint()
+        with urllib.request.urlopen(endpoint(port) + "/_localcloud/health", timeout=2) as resp:  # noqa: S310
             return resp.status == 200
     except OSError:
         return False
@@ -123,12 +124,16 @@ def cmd_up(args) -> int:
     log = state.log_file.open("ab")
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "localcloud.server", "--port", str(args.port), "--state-dir", str(state.path)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
         cwd=str(state.path),
     )
     state.pid_file.write_text(str(proc.pid))
-    state.info_file.write_text(json.dumps({"port": args.port, "endpoint": endpoint(args.port),
-                                           "state_dir": str(state.path.resolve())}))
+    state.info_file.write_text(
+        json.dumps({"port": args.port, "endpoint": endpoint(args.port), "state_dir": str(state.path.resolve())})
+    )
     deadline = time.monotonic() + args.timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -140,8 +145,9 @@ def cmd_up(args) -> int:
             return 0
         time.sleep(0.2)
     _stop_pid(proc.pid)
-    raise CliError(f"local cloud did not answer on {endpoint(args.port)} within {args.timeout}s "
-                   f"(log: {state.log_file})")
+    raise CliError(
+        f"local cloud did not answer on {endpoint(args.port)} within {args.timeout}s (log: {state.log_file})"
+    )
 
 
 def _stop_pid(pid: int, timeout: float = 15) -> None:
@@ -217,11 +223,19 @@ def cmd_env(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="localcloud", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, fn, helptext in (("up", cmd_up, "start in the background"), ("down", cmd_down, "stop what up started"),
-                               ("status", cmd_status, "is it running?"), ("env", cmd_env, "print export lines")):
+    for name, fn, helptext in (
+        ("up", cmd_up, "start in the background"),
+        ("down", cmd_down, "stop what up started"),
+        ("status", cmd_status, "is it running?"),
+        ("env", cmd_env, "print export lines"),
+    ):
         p = sub.add_parser(name, help=helptext)
-        p.add_argument("--state-dir", type=Path, default=default_state_dir(),
-                       help="pid file, log, request log and data live here (default: %(default)s)")
+        p.add_argument(
+            "--state-dir",
+            type=Path,
+            default=default_state_dir(),
+            help="pid file, log, request log and data live here (default: %(default)s)",
+        )
         p.add_argument("--port", type=int, default=int(os.environ.get("LOCALCLOUD_PORT", DEFAULT_PORT)))
         p.add_argument("--timeout", type=float, default=60, help=argparse.SUPPRESS)
         p.set_defaults(func=fn)

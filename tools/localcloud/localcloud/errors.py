@@ -23,20 +23,30 @@ def render(error: AwsError, service: str, protocol: str) -> tuple[str, list[tupl
     status = f"{error.status} {'Bad Request' if error.status < 500 else 'Service Unavailable'}"
     if protocol == "json":
         body = json.dumps({"__type": error.code, "message": error.message}).encode()
-        headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", request_id),
-                   ("x-amzn-ErrorType", error.code)]
+        headers = [
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("x-amzn-RequestId", request_id),
+            ("x-amzn-ErrorType", error.code),
+        ]
         return status, headers, body
     if protocol == "rest":
         body = json.dumps({"Type": "User", "message": error.message}).encode()
-        headers = [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id),
-                   ("x-amzn-ErrorType", error.code)]
+        headers = [
+            ("Content-Type", "application/json"),
+            ("x-amzn-RequestId", request_id),
+            ("x-amzn-ErrorType", error.code),
+        ]
         return status, headers, body
     code, message = escape(error.code), escape(error.message)
     if service == "ec2":
-        body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>{code}</Code>"
-                f"<Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>")
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>{code}</Code>'
+            f"<Message>{message}</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>"
+        )
     else:
         kind = "Sender" if error.sender else "Receiver"
-        body = (f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message>"
-                f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>")
+        body = (
+            f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message>"
+            f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        )
     return status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body.encode()

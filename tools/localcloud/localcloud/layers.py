@@ -23,8 +23,15 @@ class Recorder:
         return None
 
     def done(self, env: Envelope, status: str, seconds: float) -> None:
-        entry = {"time": time.time(), "service": env.service, "action": env.action, "region": env.region,
-                 "mutating": env.mutating, "status": int(status.split()[0]), "seconds": round(seconds, 4)}
+        entry = {
+            "time": time.time(),
+            "service": env.service,
+            "action": env.action,
+            "region": env.region,
+            "mutating": env.mutating,
+            "status": int(status.split()[0]),
+            "seconds": round(seconds, 4),
+        }
         with self._lock:
             self.entries.append(entry)
             with self.path.open("a", encoding="utf-8") as fh:
@@ -52,8 +59,9 @@ class Faults:
                     continue
                 if rule.get("count", 1) > 0:
                     rule["count"] = rule.get("count", 1) - 1
-                raise AwsError(rule.get("code", "Throttling"), rule.get("message", "Rate exceeded"),
-                               int(rule.get("status", 400)))
+                raise AwsError(
+                    rule.get("code", "Throttling"), rule.get("message", "Rate exceeded"), int(rule.get("status", 400))
+                )
 
 
 class Latency:

@@ -9,7 +9,9 @@ Request flow::
   status). Layers are HTTP-level and switchable.
 * A *hook* is a function registered for ``(service, action)`` with :func:`after` or :func:`before`;
   after-hooks run only when moto answered 2xx and work on moto's in-process backend objects.
-  Before-hooks may validate (raise :class:`AwsError`) or act instead of moto.
+  Before-hooks may validate (raise :class:`AwsError`) or answer instead of moto (raise :class:`Respond`,
+  e.g. for an action moto does not implement). A :class:`Respond` answer skips moto, the remaining
+  before-hooks and all after-hooks (they post-process moto's answers); layers still see it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from http import HTTPStatus
 
 from .envelope import Envelope, parse, read_body
 from .errors import AwsError, render
@@ -37,6 +40,26 @@ def before(service: str, *actions: str):
         return fn
 
     return deco
+
+
+class Respond(Exception):
+    """Raised by a before-hook to answer the request itself instead of moto.
+
+    ``body`` is the complete wire response (e.g. query-protocol XML); ``headers`` are added to the
+    Content-Type header (Content-Length is set by the middleware).
+    """
+
+    def __init__(
+        self,
+        body: bytes,
+        status: int = 200,
+        content_type: str = "text/xml",
+        headers: list[tuple[str, str]] | None = None,
+    ):
+        super().__init__(f"{status} answered by a before-hook")
+        self.body = body
+        self.status = f"{status} {HTTPStatus(status).phrase}"
+        self.headers = [("Content-Type", content_type), *(headers or [])]
 
 
 def after(service: str, *actions: str):
@@ -62,24 +85,25 @@ class LocalCloudApp:
         try:
             for layer in self.layers:
                 layer.before(env)
-            for hook in _BEFORE.get((env.service, env.action), ()):
-                hook(env)
-            status, headers, out = self._call_moto(environ)
-            if status.startswith("2"):
-                for hook in _AFTER.get((env.service, env.action), ()):
-                    new = hook(env, out)
-                    if new is not None:
-                        out = new
+            answer = _run_before_hooks(env)
+            if answer is not None:
+                status, headers, out = answer.status, list(answer.headers), answer.body
+            else:
+                status, headers, out = self._call_moto(environ)
+                if status.startswith("2"):
+                    for hook in _AFTER.get((env.service, env.action), ()):
+                        new = hook(env, out)
+                        if new is not None:
+                            out = new
             for layer in reversed(self.layers):
                 hook_after = getattr(layer, "after", None)
                 if hook_after is not None:
                     out = hook_after(env, status, out)
         except AwsError as err:
             status, headers, out = render(err, env.service, env.protocol)
-        except Exception as exc:  # noqa: BLE001 - a hook bug must surface as a 500, not kill the server
+        except Exception as exc:  # a hook bug must surface as a 500, not kill the server
             log.exception("local cloud hook failed for %s.%s", env.service, env.action)
-            status, headers, out = render(AwsError("InternalFailure", str(exc), 500, False), env.service,
-                                          env.protocol)
+            status, headers, out = render(AwsError("InternalFailure", str(exc), 500, False), env.service, env.protocol)
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(out))))
         for layer in self.layers:
@@ -104,6 +128,16 @@ class LocalCloudApp:
             if close:
                 close()
         return captured["status"], captured["headers"], out
+
+
+def _run_before_hooks(env: Envelope) -> Respond | None:
+    """Run the before-hooks in order; the first one that raises :class:`Respond` answers the request."""
+    try:
+        for hook in _BEFORE.get((env.service, env.action), ()):
+            hook(env)
+    except Respond as answer:
+        return answer
+    return None
 
 
 def describe_envelope(env: Envelope) -> str:

@@ -44,7 +44,7 @@ class ControlApp:
         ctl = self.app.control
         method = environ.get("REQUEST_METHOD")
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) if method == "POST" else b""
-        name = path[len("/_localcloud/"):]
+        name = path[len("/_localcloud/") :]
         if name == "health":
             result = {"status": "running", "pid": os.getpid()}
         elif name == "requests":
@@ -62,9 +62,8 @@ class ControlApp:
 
 
 def serve(port: int, state_dir: Path) -> None:
-    from werkzeug.serving import make_server
-
     from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     os.environ.setdefault("MOTO_PORT", str(port))

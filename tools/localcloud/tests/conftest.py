@@ -21,8 +21,9 @@ def free_port() -> int:
 
 
 def run_cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "localcloud.cli", *args], capture_output=True, text=True,
-                          timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "localcloud.cli", *args], capture_output=True, text=True, timeout=120, check=False
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"localcloud {' '.join(args)} failed: {proc.stdout}{proc.stderr}")
     return proc
@@ -35,8 +36,13 @@ class Cloud:
         self.endpoint = f"http://127.0.0.1:{port}"
 
     def client(self, service: str):
-        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
 
 @pytest.fixture(scope="session")

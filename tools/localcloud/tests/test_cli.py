@@ -25,13 +25,19 @@ def test_lifecycle(tmp_path):
         again = run_cli("up", "--port", str(port), "--state-dir", state)
         assert "already running" in again.stdout and str(pid) in again.stdout
         assert run_cli("status", "--state-dir", state).returncode == 0
-        env = dict(line.removeprefix("export ").split("=", 1)
-                   for line in run_cli("env", "--state-dir", state).stdout.splitlines())
+        env = dict(
+            line.removeprefix("export ").split("=", 1)
+            for line in run_cli("env", "--state-dir", state).stdout.splitlines()
+        )
         assert env["AWS_URL"] == env["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{port}"
         assert env["AWS_REGION"] == "us-east-1"
-        sts = boto3.client("sts", endpoint_url=env["AWS_URL"], region_name=env["AWS_REGION"],
-                           aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-                           aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+        sts = boto3.client(
+            "sts",
+            endpoint_url=env["AWS_URL"],
+            region_name=env["AWS_REGION"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
         assert sts.get_caller_identity()["Account"] == "123456789012"
         # bound to loopback only
         out = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True, check=False)
@@ -51,8 +57,16 @@ def test_two_clouds_side_by_side(tmp_path):
     try:
         for port, state in zip(ports, states, strict=True):
             run_cli("up", "--port", str(port), "--state-dir", state)
-        clients = [boto3.client("ec2", endpoint_url=f"http://127.0.0.1:{p}", region_name="us-east-1",
-                                aws_access_key_id="t", aws_secret_access_key="t") for p in ports]
+        clients = [
+            boto3.client(
+                "ec2",
+                endpoint_url=f"http://127.0.0.1:{p}",
+                region_name="us-east-1",
+                aws_access_key_id="t",
+                aws_secret_access_key="t",
+            )
+            for p in ports
+        ]
         clients[0].create_vpc(CidrBlock="10.9.0.0/16")
         cidrs = [{v["CidrBlock"] for v in c.describe_vpcs()["Vpcs"]} for c in clients]
         assert "10.9.0.0/16" in cidrs[0] and "10.9.0.0/16" not in cidrs[1]

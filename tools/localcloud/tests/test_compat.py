@@ -19,8 +19,12 @@ def _name(prefix: str) -> str:
 def network(cloud):
     ec2 = cloud.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"us-east-1{az}")
-               ["Subnet"]["SubnetId"] for i, az in enumerate("abc")]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, az in enumerate("abc")
+    ]
     rds = cloud.client("rds")
     group = _name("subnets")
     rds.create_db_subnet_group(DBSubnetGroupName=group, DBSubnetGroupDescription="test", SubnetIds=subnets)
@@ -29,16 +33,28 @@ def network(cloud):
 
 def _cluster(rds, network, **extra):
     cluster_id = _name("cluster")
-    rds.create_db_cluster(DBClusterIdentifier=cluster_id, Engine="aurora-postgresql", EngineVersion="15.7",
-                          MasterUsername="dbadmin", MasterUserPassword="p" * 32,
-                          DBSubnetGroupName=network["subnet_group"], BackupRetentionPeriod=7, **extra)
+    rds.create_db_cluster(
+        DBClusterIdentifier=cluster_id,
+        Engine="aurora-postgresql",
+        EngineVersion="15.7",
+        MasterUsername="dbadmin",
+        MasterUserPassword="p" * 32,
+        DBSubnetGroupName=network["subnet_group"],
+        BackupRetentionPeriod=7,
+        **extra,
+    )
     return cluster_id
 
 
 def _instance(rds, cluster_id, **extra):
     instance_id = _name("db")
-    rds.create_db_instance(DBInstanceIdentifier=instance_id, DBClusterIdentifier=cluster_id,
-                           Engine="aurora-postgresql", DBInstanceClass="db.t3.medium", **extra)
+    rds.create_db_instance(
+        DBInstanceIdentifier=instance_id,
+        DBClusterIdentifier=cluster_id,
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.t3.medium",
+        **extra,
+    )
     return rds.describe_db_instances(DBInstanceIdentifier=instance_id)["DBInstances"][0]
 
 
@@ -50,9 +66,12 @@ def test_iam_aws_managed_policies_exist(cloud):
 
 def test_lambda_functions_created_without_docker_survive(cloud):
     iam, lam = cloud.client("iam"), cloud.client("lambda")
-    role = iam.create_role(RoleName=_name("fn-role"), AssumeRolePolicyDocument='{"Version":"2012-10-17",'
-                           '"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},'
-                           '"Action":"sts:AssumeRole"}]}')["Role"]["Arn"]
+    role = iam.create_role(
+        RoleName=_name("fn-role"),
+        AssumeRolePolicyDocument='{"Version":"2012-10-17",'
+        '"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},'
+        '"Action":"sts:AssumeRole"}]}',
+    )["Role"]["Arn"]
     import io
     import zipfile
 
@@ -60,8 +79,9 @@ def test_lambda_functions_created_without_docker_survive(cloud):
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("index.py", "def handler(event, context):\n    return 1\n")
     name = _name("fn")
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="index.handler",
-                        Code={"ZipFile": buf.getvalue()})
+    lam.create_function(
+        FunctionName=name, Runtime="python3.12", Role=role, Handler="index.handler", Code={"ZipFile": buf.getvalue()}
+    )
     # With Docker left on, moto's config call needed *after* creation would have dropped this function.
     assert lam.get_function(FunctionName=name)["Configuration"]["FunctionName"] == name
     import json
@@ -85,8 +105,9 @@ def test_performance_insights_stored(cloud, network):
     assert instance["PerformanceInsightsEnabled"] is True
     assert instance["PerformanceInsightsRetentionPeriod"] == 7
     assert instance["PerformanceInsightsKMSKeyId"].startswith("arn:aws:kms:us-east-1:")
-    rds.modify_db_instance(DBInstanceIdentifier=instance["DBInstanceIdentifier"], EnablePerformanceInsights=False,
-                           ApplyImmediately=True)
+    rds.modify_db_instance(
+        DBInstanceIdentifier=instance["DBInstanceIdentifier"], EnablePerformanceInsights=False, ApplyImmediately=True
+    )
     after = rds.describe_db_instances(DBInstanceIdentifier=instance["DBInstanceIdentifier"])["DBInstances"][0]
     assert after["PerformanceInsightsEnabled"] is False
 
@@ -94,10 +115,14 @@ def test_performance_insights_stored(cloud, network):
 def test_nat_gateway_tags_use_aws_resource_type(cloud, network):
     ec2 = cloud.client("ec2")
     alloc = ec2.allocate_address(Domain="vpc")["AllocationId"]
-    nat = ec2.create_nat_gateway(SubnetId=network["subnets"][0], AllocationId=alloc, TagSpecifications=[
-        {"ResourceType": "natgateway", "Tags": [{"Key": "Name", "Value": "nat-test"}]}])["NatGateway"]["NatGatewayId"]
-    tags = ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [nat]},
-                                      {"Name": "resource-type", "Values": ["natgateway"]}])["Tags"]
+    nat = ec2.create_nat_gateway(
+        SubnetId=network["subnets"][0],
+        AllocationId=alloc,
+        TagSpecifications=[{"ResourceType": "natgateway", "Tags": [{"Key": "Name", "Value": "nat-test"}]}],
+    )["NatGateway"]["NatGatewayId"]
+    tags = ec2.describe_tags(
+        Filters=[{"Name": "resource-id", "Values": [nat]}, {"Name": "resource-type", "Values": ["natgateway"]}]
+    )["Tags"]
     assert [(t["Key"], t["Value"], t["ResourceType"]) for t in tags] == [("Name", "nat-test", "natgateway")]
 
 
@@ -131,28 +156,54 @@ def test_no_automated_snapshots_left_after_cluster_deletion(cloud, network):
     left = rds.describe_db_cluster_snapshots(DBClusterIdentifier=cluster_id)["DBClusterSnapshots"]
     assert left == []
     # and the identifier can be used again at once
-    rds.create_db_cluster(DBClusterIdentifier=cluster_id, Engine="aurora-postgresql", EngineVersion="15.7",
-                          MasterUsername="dbadmin", MasterUserPassword="p" * 32,
-                          DBSubnetGroupName=network["subnet_group"])
+    rds.create_db_cluster(
+        DBClusterIdentifier=cluster_id,
+        Engine="aurora-postgresql",
+        EngineVersion="15.7",
+        MasterUsername="dbadmin",
+        MasterUserPassword="p" * 32,
+        DBSubnetGroupName=network["subnet_group"],
+    )
     with pytest.raises(ClientError):
-        rds.create_db_cluster(DBClusterIdentifier=cluster_id, Engine="aurora-postgresql",
-                              MasterUsername="dbadmin", MasterUserPassword="p" * 32)
+        rds.create_db_cluster(
+            DBClusterIdentifier=cluster_id,
+            Engine="aurora-postgresql",
+            MasterUsername="dbadmin",
+            MasterUserPassword="p" * 32,
+        )
 
 
 def test_fault_injection_answers_in_aws_wire_format(cloud):
     import json
     import urllib.request
 
-    req = urllib.request.Request(cloud.endpoint + "/_localcloud/faults", method="POST", data=json.dumps(
-        [{"service": "rds", "action": "DescribeDBClusters", "code": "Throttling", "message": "Rate exceeded",
-          "count": 1}]).encode())
+    req = urllib.request.Request(
+        cloud.endpoint + "/_localcloud/faults",
+        method="POST",
+        data=json.dumps(
+            [
+                {
+                    "service": "rds",
+                    "action": "DescribeDBClusters",
+                    "code": "Throttling",
+                    "message": "Rate exceeded",
+                    "count": 1,
+                }
+            ]
+        ).encode(),
+    )
     urllib.request.urlopen(req).close()
+    import boto3
     from botocore.config import Config
 
-    import boto3
-
-    client = boto3.client("rds", endpoint_url=cloud.endpoint, region_name="us-east-1", aws_access_key_id="t",
-                          aws_secret_access_key="t", config=Config(retries={"total_max_attempts": 1}))
+    client = boto3.client(
+        "rds",
+        endpoint_url=cloud.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="t",
+        aws_secret_access_key="t",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
     with pytest.raises(ClientError) as err:
         client.describe_db_clusters()
     assert err.value.response["Error"]["Code"] == "Throttling"

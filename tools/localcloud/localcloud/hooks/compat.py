@@ -81,9 +81,13 @@ def spread_instances_over_azs(env: Envelope, body: bytes) -> None:
     if subnet_group is None:
         return
     azs = sorted({subnet.availability_zone for subnet in subnet_group._subnets})
-    used = [db.availability_zone for db in backend.databases.values()
-            if db is not instance and db.db_cluster_identifier and
-            db.db_cluster_identifier == instance.db_cluster_identifier]
+    used = [
+        db.availability_zone
+        for db in backend.databases.values()
+        if db is not instance
+        and db.db_cluster_identifier
+        and db.db_cluster_identifier == instance.db_cluster_identifier
+    ]
     if azs:
         instance.availability_zone = min(azs, key=lambda az: (used.count(az), az))
 
