@@ -1,0 +1,75 @@
+# payments.auroradb - every entry point. `make demo` and `make test` are the README's two commands.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+COLL := collections/ansible_collections/payments/auroradb
+# The demo's local cloud; tests start their own on free ports.
+LOCALCLOUD_PORT ?= 4566
+LOCALCLOUD_STATE_DIR ?= $(CURDIR)/.localcloud
+export LOCALCLOUD_PORT LOCALCLOUD_STATE_DIR
+ENV_SUFFIX ?= local
+
+.PHONY: help setup test lint sanity unit localcloud-test molecule molecule-default builder-test demo demo-down \
+        localcloud-up localcloud-down clean
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
+
+$(VENV)/.installed: requirements.txt tools/localcloud/pyproject.toml scripts/find-python.sh
+	@py=$$(scripts/find-python.sh); echo "using $$py"; \
+	  [ -x $(BIN)/python ] && $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' \
+	    || { rm -rf $(VENV); $$py -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e tools/localcloud
+	@touch $@
+
+setup: $(VENV)/.installed  ## create .venv (Python >= 3.12) with the pinned toolchain
+
+test: setup lint sanity unit localcloud-test builder-test molecule  ## every test (CI runs this)
+
+lint: setup  ## ansible-lint (production), yamllint, ruff
+	ansible-lint --offline --profile production
+	yamllint -s .
+	ruff check .
+	ruff format --check .
+	cd $(COLL) && antsibull-changelog lint
+
+sanity: setup  ## ansible-test sanity for the collection, no Docker, no internet
+	scripts/sanity.sh
+
+unit: setup  ## unit tests of modules and module_utils (fast, no network)
+	cd $(COLL) && $(BIN)/python -m pytest -q tests/unit
+
+localcloud-test: setup  ## the local cloud's own tests (starts its own clouds on free ports)
+	$(BIN)/python -m pytest -q tools/localcloud/tests
+
+builder-test: setup  ## execution environment: ansible-builder create writes a build context
+	$(BIN)/python -m pytest -q tests/test_execution_environment.py
+
+molecule: setup  ## every molecule scenario against a local cloud
+	molecule test --all
+
+molecule-default: setup  ## one scenario, for iteration
+	molecule test -s default
+
+localcloud-up: setup
+	$(BIN)/localcloud up --port $(LOCALCLOUD_PORT) --state-dir $(LOCALCLOUD_STATE_DIR)
+
+localcloud-down:
+	@if [ -x $(BIN)/localcloud ]; then $(BIN)/localcloud down --state-dir $(LOCALCLOUD_STATE_DIR); fi
+
+demo: localcloud-up  ## deploy the whole stack on the local cloud and print the outputs
+	ansible-playbook -i inventories/local playbooks/site.yml -e env_suffix=$(ENV_SUFFIX)
+
+demo-down:  ## tear the demo stack down and stop the local cloud
+	-ansible-playbook -i inventories/local playbooks/teardown.yml -e env_suffix=$(ENV_SUFFIX)
+	$(MAKE) localcloud-down
+
+clean: localcloud-down
+	rm -rf $(VENV) $(COLL)/tests/output .pytest_cache .ruff_cache

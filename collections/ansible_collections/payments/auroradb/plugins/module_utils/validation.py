@@ -1,0 +1,756 @@
+# -*- coding: utf-8 -*-
+# Copyright: payments platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Pre-flight validation of the payments.auroradb settings.
+
+Pure computation: no AWS call, no Ansible import. Every ``check_*`` function returns a list of problem
+strings (empty when the value is fine). Each problem names the inventory variable and the rule, e.g.
+``auroradb_env_suffix: must start with a lowercase letter (got '1dev')``.
+
+``validate(settings)`` runs every check for the settings given (keys are the option names of the
+``payments.auroradb.validate_inputs`` module, see ``VARIABLES``; a missing or ``None`` value is not checked),
+``derive_names()`` computes every resource name from the environment suffix and ``resource_tags()`` the tags
+every taggable resource carries.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+
+# Module option name -> inventory variable named in the messages (docs/design-contract.md).
+VARIABLES = {
+    "env_suffix": "auroradb_env_suffix",
+    "region": "auroradb_aws_region",
+    "vpc_cidr": "auroradb_network_vpc_cidr",
+    "availability_zones": "auroradb_network_availability_zones",
+    "public_subnet_cidrs": "auroradb_network_public_subnet_cidrs",
+    "private_subnet_cidrs": "auroradb_network_private_subnet_cidrs",
+    "db_allowed_cidrs": "auroradb_network_db_allowed_cidrs",
+    "db_allowed_security_groups": "auroradb_network_db_allowed_security_groups",
+    "db_port": "auroradb_network_db_port",
+    "engine_version": "auroradb_aurora_engine_version",
+    "instance_class": "auroradb_aurora_instance_class",
+    "reader_count": "auroradb_aurora_reader_count",
+    "backup_retention_days": "auroradb_aurora_backup_retention_days",
+    "backup_window": "auroradb_aurora_backup_window",
+    "maintenance_window": "auroradb_aurora_maintenance_window",
+    "performance_insights_retention_days": "auroradb_aurora_performance_insights_retention_days",
+    "kms_pending_window_days": "auroradb_kms_pending_window_days",
+    "secret_recovery_window_days": "auroradb_secret_recovery_window_days",
+    "secret_username": "auroradb_secret_username",
+    "rotation_days": "auroradb_secret_rotation_days",
+    "cpu_threshold": "auroradb_monitoring_cpu_threshold",
+    "free_local_storage_threshold_bytes": "auroradb_monitoring_free_local_storage_threshold_bytes",
+    "tags": "auroradb_tags",
+}
+
+AZ_COUNT = 3
+DEFAULT_READER_COUNT = 2
+MAX_READER_COUNT = 15
+ENGINE_MAJOR = "15"
+PARAMETER_GROUP_FAMILY = "aurora-postgresql15"
+DEFAULT_TAGS = {"project": "payments-auroradb", "managed-by": "ansible"}  # plus environment: <suffix>
+MAX_TAGS = 50
+VPC_PREFIX_RANGE = (16, 21)
+SUBNET_PREFIX_RANGE = (16, 28)
+
+# Every name derived from the suffix: (key in derive_names(), template, AWS length limit, what it is).
+# DB instance names come from INSTANCE_TEMPLATE, one per instance (writer, reader1..readerN).
+SFX = "{sfx}"
+NAME_TEMPLATES = (
+    ("vpc", "payment-db-vpc-{sfx}", 256, "VPC Name tag value"),
+    ("cluster", "payment-db-cluster-{sfx}", 63, "DB cluster identifier"),
+    ("secret", "payment-db-credentials-{sfx}", 512, "Secrets Manager secret name"),
+    ("cpu_alarm", "payment-db-cpu-alarm-{sfx}", 255, "CloudWatch alarm name"),
+    ("storage_alarm", "payment-db-storage-alarm-{sfx}", 255, "CloudWatch alarm name"),
+    ("kms_alias", "alias/payment-db-{sfx}", 256, "KMS alias name"),
+    ("subnet_group", "payment-db-subnets-{sfx}", 255, "DB subnet group name"),
+    ("db_security_group", "payment-db-sg-{sfx}", 255, "security group name"),
+    ("rotation_security_group", "payment-db-rotation-sg-{sfx}", 255, "security group name"),
+    ("rotation_function", "payment-db-rotation-{sfx}", 64, "Lambda function name"),
+    ("rotation_role", "payment-db-rotation-{sfx}", 64, "IAM role name"),
+    ("parameter_group", "payment-db-params-{sfx}", 255, "DB cluster parameter group name"),
+)
+INSTANCE_TEMPLATE = "payment-db-cluster-{sfx}-{role}"
+INSTANCE_LIMIT = 63
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MINUTES_PER_DAY = 24 * 60
+MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+MIN_WINDOW_MINUTES = 30
+
+# Names RDS keeps for itself or that PostgreSQL cannot take as a role name.
+RESERVED_USERNAMES = frozenset(("rdsadmin", "rdsrepladmin", "rdstopmgr", "rdsproxyadmin", "public", "none"))
+# "postgres" is allowed by AWS (the console's default) but refused here, see check_secret_username().
+REFUSED_USERNAMES = frozenset(("postgres",))
+RESERVED_USERNAME_PREFIXES = ("pg_", "rds_")
+# PostgreSQL 15 fully reserved key words (Appendix C of the PostgreSQL manual).
+POSTGRES_RESERVED_WORDS = frozenset(
+    """
+    all analyse analyze and any array as asc asymmetric both case cast check collate column constraint create
+    current_catalog current_date current_role current_time current_timestamp current_user default deferrable desc
+    distinct do else end except false fetch for foreign from grant group having in initially intersect into lateral
+    leading limit localtime localtimestamp not null offset on only or order placing primary references returning
+    select session_user some symmetric system_user table then to trailing true union unique user using variadic when
+    where window with
+    """.split()
+)
+MAX_USERNAME_LENGTH = 16  # CreateDBCluster MasterUsername: 1 to 16 characters for Aurora
+
+# Instance families Aurora PostgreSQL never offered (previous generation).
+UNSUPPORTED_INSTANCE_FAMILIES = ("t1", "t2", "m1", "m2", "m3")
+INSTANCE_CLASS_RE = re.compile(
+    r"^db\.(serverless|(?P<family>[a-z][a-z0-9-]*\d[a-z0-9-]*)\.(?P<size>micro|small|medium|large|xlarge|\d+xlarge))$"
+)
+REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+AZ_RE = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d{1,2})[a-z]$")
+SECURITY_GROUP_RE = re.compile(r"^sg-([0-9a-f]{8}|[0-9a-f]{17})$")
+ENGINE_VERSION_RE = re.compile(r"^(?P<major>\d+)\.(?P<minor>\d+)$")
+BACKUP_WINDOW_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+MAINTENANCE_WINDOW_RE = re.compile(r"^([a-z]{3}):(\d{2}):(\d{2})-([a-z]{3}):(\d{2}):(\d{2})$")
+USERNAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+TAG_PUNCTUATION = set("_.:/=+-@")
+
+
+def _var(option):
+    return VARIABLES[option]
+
+
+def _problem(option, rule, value=None, show_value=True):
+    text = f"{_var(option)}: {rule}"
+    if show_value:
+        text += f" (got {value!r})"
+    return text
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_str_list(value):
+    return isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value)
+
+
+def _int_range(option, value, low, high, why=""):
+    """Integer between low and high inclusive."""
+    rule = f"must be an integer from {low} to {high}{why}"
+    if not _is_int(value) or not low <= value <= high:
+        return [_problem(option, rule, value)]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Names
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _reader_count_for_names(reader_count):
+    if _is_int(reader_count) and 0 <= reader_count <= MAX_READER_COUNT:
+        return reader_count
+    return DEFAULT_READER_COUNT
+
+
+def _name_rules(reader_count=DEFAULT_READER_COUNT):
+    """Every (template, limit, what) a suffix goes into, DB instances included."""
+    rules = [(template, limit, what) for _key, template, limit, what in NAME_TEMPLATES]
+    roles = ["writer"] + [f"reader{n}" for n in range(1, _reader_count_for_names(reader_count) + 1)]
+    rules.extend(
+        (INSTANCE_TEMPLATE.replace("{role}", role), INSTANCE_LIMIT, "DB instance identifier") for role in roles
+    )
+    return rules
+
+
+def max_env_suffix_length(reader_count=DEFAULT_READER_COUNT):
+    """Longest suffix every derived name can take: (length, binding template, its limit, what it names).
+
+    With 2 readers the binding name is the DB instance identifier ``payment-db-cluster-<sfx>-reader2``
+    (63 characters at most), which leaves 36 characters for the suffix.
+    """
+    best = None
+    for template, limit, what in _name_rules(reader_count):
+        room = limit - (len(template) - len(SFX))
+        if best is None or room <= best[0]:  # on a tie, name the later (longer-looking) template
+            best = (room, template.replace(SFX, "<sfx>"), limit, what)
+    return best
+
+
+def derive_names(env_suffix, reader_count=DEFAULT_READER_COUNT):
+    """Every resource name derived from the environment suffix (docs/design-contract.md)."""
+    names = {key: template.replace(SFX, env_suffix) for key, template, _limit, _what in NAME_TEMPLATES}
+    count = _reader_count_for_names(reader_count)
+    instance = INSTANCE_TEMPLATE.replace(SFX, env_suffix)
+    names["writer_instance"] = instance.replace("{role}", "writer")
+    names["reader_instances"] = [instance.replace("{role}", f"reader{n}") for n in range(1, count + 1)]
+    return names
+
+
+def resource_tags(env_suffix=None, tags=None):
+    """Tags of every taggable resource: environment/project/managed-by, then the extra tags on top."""
+    merged = {}
+    if env_suffix is not None:
+        merged["environment"] = env_suffix
+    merged.update(DEFAULT_TAGS)
+    merged.update(tags or {})
+    return merged
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Shared settings
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def check_env_suffix(value, reader_count=DEFAULT_READER_COUNT):
+    """Lowercase letters, digits and single hyphens, starting with a letter, short enough for every name."""
+    option = "env_suffix"
+    if not isinstance(value, str):
+        return [_problem(option, "must be a string", value)]
+    if value == "":
+        return [_problem(option, "must not be empty (set it with -e env_suffix=<name>)", value)]
+    problems = []
+    if not value[0].isascii() or not value[0].islower():
+        problems.append(_problem(option, "must start with a lowercase letter", value))
+    if re.search(r"[^a-z0-9-]", value):
+        problems.append(
+            _problem(
+                option,
+                "may contain only lowercase letters, digits and hyphens (RDS stores identifiers in lowercase, so "
+                "uppercase would not match on the next run)",
+                value,
+            )
+        )
+    if "--" in value:
+        problems.append(_problem(option, "must not contain two consecutive hyphens (RDS identifier rule)", value))
+    if value.endswith("-"):
+        problems.append(_problem(option, "must not end with a hyphen (RDS identifier rule)", value))
+    limit, template, name_limit, what = max_env_suffix_length(reader_count)
+    if len(value) > limit:
+        problems.append(
+            _problem(
+                option,
+                f"must be at most {limit} characters so that the longest derived name, {what} '{template}', fits "
+                f"its AWS limit of {name_limit} characters (got {len(value)} characters: {value!r})",
+                show_value=False,
+            )
+        )
+    return problems
+
+
+def check_region(value):
+    option = "region"
+    if not isinstance(value, str) or not REGION_RE.match(value):
+        return [_problem(option, "must be an AWS region name like 'us-east-1'", value)]
+    return []
+
+
+_TAG_CHARS_RULE = "may contain only letters, digits, spaces and _ . : / = + - @ (the RDS tag rule)"
+
+
+def check_tags(value):
+    """Extra tags: string keys and values, AWS length limits, no reserved prefix, 50 tags in all."""
+    option = "tags"
+    if not isinstance(value, dict):
+        return [_problem(option, "must be a dictionary of tag names to values", value)]
+    problems = []
+    for key, tag_value in value.items():
+        if not isinstance(key, str):
+            problems.append(_problem(option, "tag names must be strings", key))
+            continue
+        if not 1 <= len(key) <= 128:
+            problems.append(_problem(option, f"tag name must be 1 to 128 characters, not {len(key)}", key))
+        if key.lower().startswith(("aws:", "rds:")):
+            problems.append(_problem(option, "tag name must not start with 'aws:' or 'rds:' (reserved by AWS)", key))
+        if not _tag_chars_ok(key):
+            problems.append(_problem(option, f"tag name {key!r} {_TAG_CHARS_RULE}", key, show_value=False))
+        if not isinstance(tag_value, str):
+            problems.append(_problem(option, f"value of tag {key!r} must be a string (quote it in YAML)", tag_value))
+            continue
+        if len(tag_value) > 256:
+            problems.append(
+                _problem(
+                    option,
+                    f"value of tag {key!r} must be at most 256 characters, not {len(tag_value)}",
+                    show_value=False,
+                )
+            )
+        if tag_value.lower().startswith(("aws:", "rds:")):
+            problems.append(
+                _problem(option, f"value of tag {key!r} must not start with 'aws:' or 'rds:' (RDS rule)", tag_value)
+            )
+        if not _tag_chars_ok(tag_value):
+            problems.append(_problem(option, f"value of tag {key!r} {_TAG_CHARS_RULE}", tag_value))
+    names = set(resource_tags("x", {k: v for k, v in value.items() if isinstance(k, str)}))
+    if len(names) > MAX_TAGS:
+        extra_room = MAX_TAGS - len(resource_tags("x"))
+        problems.append(
+            _problem(
+                option,
+                f"at most {extra_room} extra tags: AWS allows {MAX_TAGS} tags per resource and the collection sets "
+                f"environment, project and managed-by (got {len(names)} tags in all)",
+                show_value=False,
+            )
+        )
+    return problems
+
+
+def _tag_chars_ok(text):
+    for char in text:
+        if char in TAG_PUNCTUATION:
+            continue
+        if unicodedata.category(char)[0] not in ("L", "N", "Z"):
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Network
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _parse_network(option, text, what):
+    """(network, problems) for an IPv4 CIDR; host bits must be zero."""
+    if not isinstance(text, str):
+        return None, [_problem(option, f"{what} must be an IPv4 CIDR string like '10.0.0.0/24'", text)]
+    if "/" not in text:
+        return None, [_problem(option, f"{what} must be an IPv4 CIDR with a prefix length like '10.0.0.0/24'", text)]
+    try:
+        loose = ipaddress.IPv4Network(text, strict=False)
+    except ValueError:
+        return None, [_problem(option, f"{what} must be a valid IPv4 CIDR like '10.0.0.0/24'", text)]
+    if str(loose) != text:
+        rule = f"{what} must be written as a network address, host bits zero (did you mean '{loose}'?)"
+        return None, [_problem(option, rule, text)]
+    return loose, []
+
+
+def check_vpc_cidr(value):
+    option = "vpc_cidr"
+    network, problems = _parse_network(option, value, "the VPC CIDR")
+    if network is None:
+        return problems
+    low, high = VPC_PREFIX_RANGE
+    if not low <= network.prefixlen <= high:
+        problems.append(
+            _problem(
+                option,
+                f"prefix length must be /{low} to /{high} (AWS allows /16 to /28, the six subnets need room)",
+                value,
+            )
+        )
+    if (
+        network.is_loopback
+        or network.is_link_local
+        or network.is_multicast
+        or network.is_reserved
+        or (network.subnet_of(ipaddress.IPv4Network("0.0.0.0/8")))
+    ):
+        problems.append(_problem(option, "must not be a loopback, link-local, multicast or reserved range", value))
+    return problems
+
+
+def check_subnet_cidrs(public, private, vpc_cidr=None, az_count=AZ_COUNT):
+    """Public and private subnet CIDRs: valid, inside the VPC, one per AZ each, no overlaps among all of them."""
+    problems = []
+    vpc = None
+    if isinstance(vpc_cidr, str):
+        vpc = _parse_network("vpc_cidr", vpc_cidr, "the VPC CIDR")[0]  # its own problems come from check_vpc_cidr
+    parsed = []  # (option, network)
+    for option, cidrs in (("public_subnet_cidrs", public), ("private_subnet_cidrs", private)):
+        if cidrs is None:
+            continue
+        if not isinstance(cidrs, (list, tuple)):
+            problems.append(_problem(option, "must be a list of IPv4 CIDRs", cidrs))
+            continue
+        if len(cidrs) != az_count:
+            problems.append(
+                _problem(
+                    option,
+                    f"must list exactly {az_count} CIDRs, one per availability zone in "
+                    f"{_var('availability_zones')}, not {len(cidrs)}",
+                    cidrs,
+                )
+            )
+        for cidr in cidrs:
+            network, cidr_problems = _parse_network(option, cidr, "each subnet")
+            problems.extend(cidr_problems)
+            if network is None:
+                continue
+            low, high = SUBNET_PREFIX_RANGE
+            if not low <= network.prefixlen <= high:
+                problems.append(_problem(option, f"subnet prefix length must be /{low} to /{high} (AWS rule)", cidr))
+            if vpc is not None and not network.subnet_of(vpc):
+                problems.append(_problem(option, f"{cidr} is not inside {_var('vpc_cidr')} {vpc}", show_value=False))
+            parsed.append((option, network))
+    for index, (option, network) in enumerate(parsed):
+        for other_option, other in parsed[:index]:
+            if network.overlaps(other):
+                where = "" if other_option == option else f" in {_var(other_option)}"
+                problems.append(_problem(option, f"{network} overlaps {other}{where}", show_value=False))
+    return problems
+
+
+def check_availability_zones(value, region=None):
+    option = "availability_zones"
+    if not _is_str_list(value):
+        return [_problem(option, f"must be a list of {AZ_COUNT} availability zone names", value)]
+    problems = []
+    if len(value) != AZ_COUNT:
+        problems.append(_problem(option, f"must list exactly {AZ_COUNT} availability zones, not {len(value)}", value))
+    duplicates = sorted({zone for zone in value if value.count(zone) > 1})
+    if duplicates:
+        problems.append(_problem(option, f"must list distinct zones ({', '.join(duplicates)} repeated)", value))
+    regions = set()
+    for zone in value:
+        match = AZ_RE.match(zone)
+        if not match:
+            problems.append(_problem(option, "each zone must be a zone name like 'us-east-1a'", zone))
+            continue
+        regions.add(match.group("region"))
+        if isinstance(region, str) and REGION_RE.match(region) and match.group("region") != region:
+            problems.append(
+                _problem(option, f"zone {zone!r} is not in region {region!r} ({_var('region')})", show_value=False)
+            )
+    if len(regions) > 1 and not (isinstance(region, str) and REGION_RE.match(region)):
+        problems.append(_problem(option, "all zones must belong to one region", value))
+    return problems
+
+
+def check_db_allowed_cidrs(value):
+    option = "db_allowed_cidrs"
+    if not isinstance(value, (list, tuple)):
+        return [_problem(option, "must be a list of IPv4 CIDRs", value)]
+    problems = []
+    for cidr in value:
+        network, cidr_problems = _parse_network(option, cidr, "each entry")
+        problems.extend(cidr_problems)
+        if network is not None and network.prefixlen == 0:
+            problems.append(
+                _problem(
+                    option,
+                    "must not contain 0.0.0.0/0, which would open the payments database port to the whole "
+                    "internet (list the application networks instead)",
+                    cidr,
+                )
+            )
+    return problems
+
+
+def check_db_allowed_security_groups(value):
+    option = "db_allowed_security_groups"
+    if not isinstance(value, (list, tuple)):
+        return [_problem(option, "must be a list of security group IDs", value)]
+    return [
+        _problem(option, "each entry must be a security group ID: 'sg-' and 8 or 17 lowercase hex digits", group)
+        for group in value
+        if not isinstance(group, str) or not SECURITY_GROUP_RE.match(group)
+    ]
+
+
+def check_db_port(value):
+    return _int_range("db_port", value, 1150, 65535, " (Aurora PostgreSQL port range)")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# KMS, secret
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def check_kms_pending_window_days(value):
+    return _int_range("kms_pending_window_days", value, 7, 30, " (KMS key deletion waiting period)")
+
+
+def check_secret_recovery_window_days(value):
+    option = "secret_recovery_window_days"
+    if _is_int(value) and (value == 0 or 7 <= value <= 30):
+        return []
+    return [_problem(option, "must be 0 (delete without recovery) or an integer from 7 to 30 (Secrets Manager)", value)]
+
+
+def check_rotation_days(value):
+    return _int_range("rotation_days", value, 1, 1000, " (Secrets Manager rotation interval)")
+
+
+def check_secret_username(value):
+    """Master user name: what CreateDBCluster accepts and PostgreSQL can use as a role name."""
+    option = "secret_username"
+    if not isinstance(value, str):
+        return [_problem(option, "must be a string", value)]
+    problems = []
+    if not 1 <= len(value) <= MAX_USERNAME_LENGTH:
+        problems.append(
+            _problem(option, f"must be 1 to {MAX_USERNAME_LENGTH} characters (Aurora master user name limit)", value)
+        )
+    if not USERNAME_RE.match(value):
+        problems.append(
+            _problem(
+                option,
+                "must start with a lowercase letter and contain only lowercase letters, digits and underscores "
+                "(PostgreSQL folds unquoted names to lowercase)",
+                value,
+            )
+        )
+    lowered = value.lower()
+    if lowered in RESERVED_USERNAMES or lowered.startswith(RESERVED_USERNAME_PREFIXES):
+        problems.append(
+            _problem(option, "is reserved by RDS or PostgreSQL (rdsadmin, public, none, pg_*, rds_* ...)", value)
+        )
+    elif lowered in POSTGRES_RESERVED_WORDS:
+        problems.append(_problem(option, "must not be a PostgreSQL reserved key word", value))
+    elif lowered in REFUSED_USERNAMES:
+        problems.append(
+            _problem(
+                option,
+                "must not be the well-known default superuser name 'postgres' (the first name password-guessing "
+                "tries), choose another, e.g. 'dbadmin'",
+                value,
+            )
+        )
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Aurora
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def check_engine_version(value):
+    option = "engine_version"
+    match = ENGINE_VERSION_RE.match(value) if isinstance(value, str) else None
+    if match is None:
+        return [_problem(option, f"must be an Aurora PostgreSQL {ENGINE_MAJOR} version like '{ENGINE_MAJOR}.7'", value)]
+    if match.group("major") != ENGINE_MAJOR:
+        return [
+            _problem(
+                option,
+                f"major version {match.group('major')} is not supported: the cluster parameter group family is "
+                f"{PARAMETER_GROUP_FAMILY}, so the version must be {ENGINE_MAJOR}.x",
+                value,
+            )
+        ]
+    return []
+
+
+def check_instance_class(value):
+    option = "instance_class"
+    match = INSTANCE_CLASS_RE.match(value) if isinstance(value, str) else None
+    if match is None:
+        return [
+            _problem(
+                option,
+                "must be a DB instance class like 'db.r6g.large', 'db.t3.medium' or 'db.serverless'",
+                value,
+            )
+        ]
+    family, size = match.group("family"), match.group("size")
+    if family is None:
+        return []
+    if family in UNSUPPORTED_INSTANCE_FAMILIES:
+        return [
+            _problem(
+                option,
+                f"the db.{family} family is a previous generation that Aurora PostgreSQL does not offer, use e.g. "
+                "db.t4g.medium, db.t3.medium or db.r6g.large",
+                value,
+            )
+        ]
+    if family.startswith("t") and size in ("micro", "small"):
+        return [
+            _problem(
+                option,
+                f"Aurora PostgreSQL burstable classes start at medium (db.{family}.{size} is not offered)",
+                value,
+            )
+        ]
+    return []
+
+
+def check_reader_count(value):
+    return _int_range("reader_count", value, 0, MAX_READER_COUNT, " (Aurora allows 15 replicas)")
+
+
+def check_backup_retention_days(value):
+    return _int_range("backup_retention_days", value, 1, 35, " (Aurora automated backups)")
+
+
+def check_performance_insights_retention_days(value):
+    option = "performance_insights_retention_days"
+    allowed = _is_int(value) and (value in (7, 731) or (value % 31 == 0 and 31 <= value <= 713))
+    if allowed:
+        return []
+    return [
+        _problem(
+            option,
+            "must be 7, a multiple of 31 (months) up to 713, or 731 (the Performance Insights retention rule)",
+            value,
+        )
+    ]
+
+
+def _minutes(hours, minutes):
+    hours, minutes = int(hours), int(minutes)
+    if hours > 23 or minutes > 59:
+        return None
+    return hours * 60 + minutes
+
+
+def parse_backup_window(value):
+    """(start minute of the day, length in minutes) of 'HH:MM-HH:MM' (UTC), or None when malformed."""
+    match = BACKUP_WINDOW_RE.match(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    start, end = _minutes(*match.group(1, 2)), _minutes(*match.group(3, 4))
+    if start is None or end is None:
+        return None
+    return start, (end - start) % MINUTES_PER_DAY
+
+
+def parse_maintenance_window(value):
+    """(start minute of the week from Monday 00:00, length in minutes) of 'ddd:HH:MM-ddd:HH:MM', or None."""
+    match = MAINTENANCE_WINDOW_RE.match(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    start_day, end_day = match.group(1), match.group(4)
+    if start_day not in WEEKDAYS or end_day not in WEEKDAYS:
+        return None
+    start, end = _minutes(*match.group(2, 3)), _minutes(*match.group(5, 6))
+    if start is None or end is None:
+        return None
+    start += WEEKDAYS.index(start_day) * MINUTES_PER_DAY
+    end += WEEKDAYS.index(end_day) * MINUTES_PER_DAY
+    return start, (end - start) % MINUTES_PER_WEEK
+
+
+def check_backup_window(value):
+    option = "backup_window"
+    window = parse_backup_window(value)
+    if window is None:
+        return [_problem(option, "must be 'HH:MM-HH:MM' in UTC with valid times, e.g. '03:00-04:00'", value)]
+    if window[1] < MIN_WINDOW_MINUTES:
+        return [_problem(option, f"must be at least {MIN_WINDOW_MINUTES} minutes long, not {window[1]}", value)]
+    return []
+
+
+def check_maintenance_window(value):
+    option = "maintenance_window"
+    window = parse_maintenance_window(value)
+    if window is None:
+        return [
+            _problem(
+                option,
+                "must be 'ddd:HH:MM-ddd:HH:MM' in UTC with lowercase days mon..sun and valid times, "
+                "e.g. 'sun:05:00-sun:06:00'",
+                value,
+            )
+        ]
+    if window[1] < MIN_WINDOW_MINUTES:
+        return [_problem(option, f"must be at least {MIN_WINDOW_MINUTES} minutes long, not {window[1]}", value)]
+    return []
+
+
+def _circular_overlap(start_a, length_a, start_b, length_b, period):
+    """Half-open intervals [start, start + length) on a circle of `period` minutes."""
+    return (start_b - start_a) % period < length_a or (start_a - start_b) % period < length_b
+
+
+def check_windows_overlap(backup_window, maintenance_window):
+    """The daily backup window must not overlap the weekly maintenance window (both valid, else no check)."""
+    backup, maintenance = parse_backup_window(backup_window), parse_maintenance_window(maintenance_window)
+    if backup is None or maintenance is None or backup[1] == 0 or maintenance[1] == 0:
+        return []
+    days = [
+        WEEKDAYS[day]
+        for day in range(7)
+        if _circular_overlap(
+            day * MINUTES_PER_DAY + backup[0], backup[1], maintenance[0], maintenance[1], MINUTES_PER_WEEK
+        )
+    ]
+    if not days:
+        return []
+    return [
+        _problem(
+            "backup_window",
+            f"must not overlap {_var('maintenance_window')} (AWS rule): the daily backup window {backup_window} "
+            f"overlaps the maintenance window {maintenance_window} (backup starting on {', '.join(days)})",
+            show_value=False,
+        )
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Monitoring
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def check_cpu_threshold(value):
+    option = "cpu_threshold"
+    if not _is_number(value) or not 1 <= value <= 100:
+        return [_problem(option, "must be a number from 1 to 100 (percent CPU)", value)]
+    return []
+
+
+def check_free_local_storage_threshold_bytes(value):
+    option = "free_local_storage_threshold_bytes"
+    if not _is_number(value) or value <= 0:
+        return [_problem(option, "must be a number of bytes greater than 0", value)]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Everything
+# ---------------------------------------------------------------------------------------------------------------
+
+# Checks of one setting each, run after the ones that need several settings (see validate()).
+_SINGLE_CHECKS = (
+    ("db_allowed_cidrs", check_db_allowed_cidrs),
+    ("db_allowed_security_groups", check_db_allowed_security_groups),
+    ("db_port", check_db_port),
+    ("kms_pending_window_days", check_kms_pending_window_days),
+    ("secret_username", check_secret_username),
+    ("secret_recovery_window_days", check_secret_recovery_window_days),
+    ("rotation_days", check_rotation_days),
+    ("engine_version", check_engine_version),
+    ("instance_class", check_instance_class),
+    ("reader_count", check_reader_count),
+    ("backup_retention_days", check_backup_retention_days),
+    ("backup_window", check_backup_window),
+    ("maintenance_window", check_maintenance_window),
+    ("performance_insights_retention_days", check_performance_insights_retention_days),
+    ("cpu_threshold", check_cpu_threshold),
+    ("free_local_storage_threshold_bytes", check_free_local_storage_threshold_bytes),
+    ("tags", check_tags),
+)
+
+
+def validate(settings):
+    """Every problem of the given settings (option name -> value; None or missing = not checked), in order."""
+    given = {key: value for key, value in settings.items() if value is not None}
+    unknown = sorted(set(given) - set(VARIABLES))
+    if unknown:
+        raise ValueError(f"unknown settings: {', '.join(unknown)}")
+    problems = []
+
+    def run(option, check, *context):
+        if option in given:
+            problems.extend(check(given[option], *context))
+
+    run("env_suffix", check_env_suffix, given.get("reader_count", DEFAULT_READER_COUNT))
+    run("region", check_region)
+    run("availability_zones", check_availability_zones, given.get("region"))
+    run("vpc_cidr", check_vpc_cidr)
+    if "public_subnet_cidrs" in given or "private_subnet_cidrs" in given:
+        problems.extend(
+            check_subnet_cidrs(
+                given.get("public_subnet_cidrs"), given.get("private_subnet_cidrs"), given.get("vpc_cidr")
+            )
+        )
+    for option, check in _SINGLE_CHECKS:
+        run(option, check)
+    if "backup_window" in given and "maintenance_window" in given:
+        problems.extend(check_windows_overlap(given["backup_window"], given["maintenance_window"]))
+    return problems

@@ -1,0 +1,379 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: payments platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: validate_inputs
+short_description: Check the payments Aurora settings before any AWS call
+version_added: 0.1.0
+description:
+  - >-
+    Pure computation, no AWS call and no boto3 needed. Checks the settings of the payments Aurora stack
+    and fails with B(all) problems at once, each naming the inventory variable and the rule it breaks,
+    for example C(auroradb_env_suffix: must start with a lowercase letter), followed by the value given.
+  - Every option is optional; only the options given are checked, so a caller validates what it has.
+    Rules that involve several options (subnets inside the VPC, zones of the region, backup window
+    versus maintenance window) are checked when those options are given together.
+  - On success returns every resource name derived from O(env_suffix) and the tags of every taggable
+    resource, so roles never rebuild names themselves.
+  - Listed in the C(payments.auroradb.aws) action group like the other modules of the collection, so it also
+    accepts the common AWS connection options that C(module_defaults) may pass, and ignores them
+    (except O(region), which it checks).
+  - Never changes anything; C(changed) is always false.
+options:
+  env_suffix:
+    description:
+      - Environment suffix (C(auroradb_env_suffix)) carried by every resource name.
+      - Lowercase letters, digits and single hyphens, starting with a letter, not ending with a hyphen.
+      - At most as long as the longest derived name allows; with two readers the DB instance identifier
+        C(payment-db-cluster-<suffix>-reader2) (63 characters at most) leaves 36 characters.
+    type: str
+  region:
+    description:
+      - AWS region of the stack (C(auroradb_aws_region)), like C(us-east-1).
+      - The availability zones must belong to it.
+      - C(module_defaults) for C(group/payments.auroradb.aws) usually fill it.
+    type: str
+    aliases: [aws_region]
+  vpc_cidr:
+    description:
+      - VPC CIDR (C(auroradb_network_vpc_cidr)); an IPv4 network address with a prefix from /16 to /21.
+    type: str
+  availability_zones:
+    description:
+      - Availability zones (C(auroradb_network_availability_zones)); exactly 3 distinct zones of O(region).
+    type: list
+    elements: str
+  public_subnet_cidrs:
+    description:
+      - Public subnets (C(auroradb_network_public_subnet_cidrs)); one per availability zone (3), each inside
+        O(vpc_cidr), no overlap with any other public or private subnet.
+    type: list
+    elements: str
+  private_subnet_cidrs:
+    description:
+      - Private subnets (C(auroradb_network_private_subnet_cidrs)); same rules as O(public_subnet_cidrs).
+    type: list
+    elements: str
+  db_allowed_cidrs:
+    description:
+      - CIDRs allowed to reach PostgreSQL (C(auroradb_network_db_allowed_cidrs)); IPv4 network addresses.
+      - C(0.0.0.0/0) is refused, a payments database must not be open to the whole internet.
+    type: list
+    elements: str
+  db_allowed_security_groups:
+    description:
+      - Security group IDs allowed to reach PostgreSQL (C(auroradb_network_db_allowed_security_groups)),
+        like C(sg-0123456789abcdef0).
+    type: list
+    elements: str
+  db_port:
+    description:
+      - PostgreSQL port (C(auroradb_network_db_port)); 1150 to 65535.
+    type: int
+  engine_version:
+    description:
+      - Aurora PostgreSQL version (C(auroradb_aurora_engine_version)); C(15.x), since the cluster parameter
+        group family is C(aurora-postgresql15).
+    type: str
+  instance_class:
+    description:
+      - DB instance class (C(auroradb_aurora_instance_class)), like C(db.r6g.large), C(db.t3.medium) or
+        C(db.serverless).
+      - Previous-generation families (C(db.t1), C(db.t2), C(db.m1), C(db.m2), C(db.m3)) and burstable sizes below
+        C(medium) are refused.
+    type: str
+  reader_count:
+    description:
+      - Number of reader instances (C(auroradb_aurora_reader_count)); 0 to 15.
+      - Also decides the longest DB instance identifier, hence the longest allowed O(env_suffix); 2 when not given.
+    type: int
+  backup_retention_days:
+    description:
+      - Automated backup retention (C(auroradb_aurora_backup_retention_days)); 1 to 35 days.
+    type: int
+  backup_window:
+    description:
+      - Daily backup window in UTC (C(auroradb_aurora_backup_window)), C(HH:MM-HH:MM), at least 30 minutes,
+        may cross midnight; must not overlap O(maintenance_window).
+    type: str
+  maintenance_window:
+    description:
+      - Weekly maintenance window in UTC (C(auroradb_aurora_maintenance_window)), C(ddd:HH:MM-ddd:HH:MM) with
+        lowercase days C(mon) to C(sun), at least 30 minutes.
+    type: str
+  performance_insights_retention_days:
+    description:
+      - Performance Insights retention (C(auroradb_aurora_performance_insights_retention_days)); 7, a multiple
+        of 31 up to 713, or 731.
+    type: int
+  kms_pending_window_days:
+    description:
+      - KMS key deletion waiting period (C(auroradb_kms_pending_window_days)); 7 to 30 days.
+    type: int
+  secret_recovery_window_days:
+    description:
+      - Secret recovery window (C(auroradb_secret_recovery_window_days)); 0 (delete without recovery) or 7 to 30.
+    type: int
+  secret_username:
+    description:
+      - Master user name (C(auroradb_secret_username)); 1 to 16 lowercase letters, digits or underscores,
+        starting with a letter.
+      - Names reserved by RDS or PostgreSQL (C(rdsadmin), C(public), C(pg_*), C(rds_*), SQL key words) are
+        refused, and so is the well-known C(postgres).
+    type: str
+  rotation_days:
+    description:
+      - Secret rotation interval (C(auroradb_secret_rotation_days)); 1 to 1000 days.
+    type: int
+  cpu_threshold:
+    description:
+      - CPU alarm threshold in percent (C(auroradb_monitoring_cpu_threshold)); 1 to 100.
+    type: float
+  free_local_storage_threshold_bytes:
+    description:
+      - Free local storage alarm threshold (C(auroradb_monitoring_free_local_storage_threshold_bytes));
+        more than 0 bytes.
+    type: int
+  tags:
+    description:
+      - >-
+        Extra tags (C(auroradb_tags)); string keys of 1 to 128 and string values of at most 256 characters,
+        letters, digits, spaces and C(_ . : / = + - @) only, no C(aws:) or C(rds:) prefix.
+      - At most 47 of them, since every resource also carries C(environment), C(project) and C(managed-by)
+        and AWS allows 50 tags.
+    type: dict
+  access_key:
+    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
+    type: str
+    aliases: [aws_access_key_id, aws_access_key]
+  secret_key:
+    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
+    type: str
+    aliases: [aws_secret_access_key, aws_secret_key]
+  session_token:
+    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
+    type: str
+    aliases: [aws_session_token]
+  profile:
+    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
+    type: str
+    aliases: [aws_profile]
+  endpoint_url:
+    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
+    type: str
+    aliases: [aws_endpoint_url]
+  aws_ca_bundle:
+    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
+    type: path
+  validate_certs:
+    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
+    type: bool
+  aws_config:
+    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
+    type: dict
+  debug_botocore_endpoint_logs:
+    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
+    type: bool
+attributes:
+  check_mode:
+    description: Runs the same checks in check mode; it never changes anything anyway.
+    support: full
+  diff_mode:
+    description: Nothing to compare.
+    support: none
+notes:
+  - The rules and their reasons live in C(plugins/module_utils/validation.py) of the collection.
+author:
+  - payments platform team (!UNKNOWN)
+"""
+
+EXAMPLES = r"""
+- name: Validate every setting before any AWS call
+  payments.auroradb.validate_inputs:
+    env_suffix: "{{ auroradb_env_suffix }}"
+    region: "{{ auroradb_aws_region }}"
+    vpc_cidr: "{{ auroradb_network_vpc_cidr }}"
+    availability_zones: "{{ auroradb_network_availability_zones }}"
+    public_subnet_cidrs: "{{ auroradb_network_public_subnet_cidrs }}"
+    private_subnet_cidrs: "{{ auroradb_network_private_subnet_cidrs }}"
+    backup_window: "{{ auroradb_aurora_backup_window }}"
+    maintenance_window: "{{ auroradb_aurora_maintenance_window }}"
+    tags: "{{ auroradb_tags }}"
+  register: inputs
+
+- name: Use a derived name
+  ansible.builtin.debug:
+    msg: "The cluster is {{ inputs.names.cluster }}"
+
+# A bad suffix and an open database fail the task with both problems in one message:
+#   auroradb_env_suffix: must start with a lowercase letter (got '1dev'); auroradb_network_db_allowed_cidrs:
+#   must not contain 0.0.0.0/0, which would open the payments database port to the whole internet (...)
+- name: Validate only what this play has
+  payments.auroradb.validate_inputs:
+    env_suffix: 1dev
+    db_allowed_cidrs: [0.0.0.0/0]
+"""
+
+RETURN = r"""
+problems:
+  description: Every problem found, each naming the inventory variable and the rule; empty on success.
+  returned: always
+  type: list
+  elements: str
+  sample: ["auroradb_env_suffix: must start with a lowercase letter (got '1dev')"]
+checked:
+  description: The inventory variables that were checked (the options given).
+  returned: success
+  type: list
+  elements: str
+  sample: [auroradb_env_suffix, auroradb_aws_region]
+names:
+  description: Every resource name derived from O(env_suffix); empty when O(env_suffix) is not given.
+  returned: success
+  type: dict
+  contains:
+    vpc:
+      description: Name tag of the VPC.
+      type: str
+      sample: payment-db-vpc-dev
+    cluster:
+      description: DB cluster identifier.
+      type: str
+      sample: payment-db-cluster-dev
+    writer_instance:
+      description: DB instance identifier of the writer.
+      type: str
+      sample: payment-db-cluster-dev-writer
+    reader_instances:
+      description: DB instance identifiers of the readers, one per O(reader_count) (2 when not given).
+      type: list
+      elements: str
+      sample: [payment-db-cluster-dev-reader1, payment-db-cluster-dev-reader2]
+    secret:
+      description: Secrets Manager secret holding the master credentials.
+      type: str
+      sample: payment-db-credentials-dev
+    cpu_alarm:
+      description: CloudWatch CPU alarm.
+      type: str
+      sample: payment-db-cpu-alarm-dev
+    storage_alarm:
+      description: CloudWatch free local storage alarm.
+      type: str
+      sample: payment-db-storage-alarm-dev
+    kms_alias:
+      description: Alias of the KMS key encrypting the cluster.
+      type: str
+      sample: alias/payment-db-dev
+    subnet_group:
+      description: DB subnet group.
+      type: str
+      sample: payment-db-subnets-dev
+    db_security_group:
+      description: Security group of the database.
+      type: str
+      sample: payment-db-sg-dev
+    rotation_security_group:
+      description: Security group of the secret rotation function.
+      type: str
+      sample: payment-db-rotation-sg-dev
+    rotation_function:
+      description: Lambda function rotating the secret.
+      type: str
+      sample: payment-db-rotation-dev
+    rotation_role:
+      description: IAM role of the rotation function.
+      type: str
+      sample: payment-db-rotation-dev
+    parameter_group:
+      description: DB cluster parameter group.
+      type: str
+      sample: payment-db-params-dev
+tags:
+  description:
+    - Tags of every taggable resource, C(environment) (when O(env_suffix) is given), C(project) and
+      C(managed-by), with O(tags) on top.
+  returned: success
+  type: dict
+  sample: {environment: dev, project: payments-auroradb, managed-by: ansible}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.payments.auroradb.plugins.module_utils.validation import (
+    DEFAULT_READER_COUNT,
+    VARIABLES,
+    derive_names,
+    resource_tags,
+    validate,
+)
+
+SETTINGS_SPEC = dict(
+    env_suffix=dict(type="str"),
+    region=dict(type="str", aliases=["aws_region"]),
+    vpc_cidr=dict(type="str"),
+    availability_zones=dict(type="list", elements="str"),
+    public_subnet_cidrs=dict(type="list", elements="str"),
+    private_subnet_cidrs=dict(type="list", elements="str"),
+    db_allowed_cidrs=dict(type="list", elements="str"),
+    db_allowed_security_groups=dict(type="list", elements="str"),
+    db_port=dict(type="int"),
+    engine_version=dict(type="str"),
+    instance_class=dict(type="str"),
+    reader_count=dict(type="int"),
+    backup_retention_days=dict(type="int"),
+    backup_window=dict(type="str"),
+    maintenance_window=dict(type="str"),
+    performance_insights_retention_days=dict(type="int"),
+    kms_pending_window_days=dict(type="int"),
+    secret_recovery_window_days=dict(type="int", no_log=False),
+    secret_username=dict(type="str", no_log=False),
+    rotation_days=dict(type="int"),
+    cpu_threshold=dict(type="float"),
+    free_local_storage_threshold_bytes=dict(type="int"),
+    tags=dict(type="dict"),
+)
+
+# The common options of amazon.aws modules, accepted and ignored (module_defaults may pass them).
+IGNORED_AWS_SPEC = dict(
+    access_key=dict(type="str", aliases=["aws_access_key_id", "aws_access_key"], no_log=False),
+    secret_key=dict(type="str", aliases=["aws_secret_access_key", "aws_secret_key"], no_log=True),
+    session_token=dict(type="str", aliases=["aws_session_token"], no_log=True),
+    profile=dict(type="str", aliases=["aws_profile"]),
+    endpoint_url=dict(type="str", aliases=["aws_endpoint_url"]),
+    aws_ca_bundle=dict(type="path"),
+    validate_certs=dict(type="bool"),
+    aws_config=dict(type="dict"),
+    debug_botocore_endpoint_logs=dict(type="bool"),
+)
+
+
+def run(params):
+    """(problems, result) for the module parameters."""
+    settings = {option: params.get(option) for option in VARIABLES}
+    problems = validate(settings)
+    if problems:
+        return problems, {}
+    suffix = settings["env_suffix"]
+    reader_count = settings["reader_count"] if settings["reader_count"] is not None else DEFAULT_READER_COUNT
+    return [], dict(
+        checked=[VARIABLES[option] for option, value in settings.items() if value is not None],
+        names=derive_names(suffix, reader_count) if suffix is not None else {},
+        tags=resource_tags(suffix, settings["tags"]),
+    )
+
+
+def main():
+    module = AnsibleModule(argument_spec=dict(SETTINGS_SPEC, **IGNORED_AWS_SPEC), supports_check_mode=True)
+    problems, result = run(module.params)
+    if problems:
+        module.fail_json(msg="; ".join(problems), problems=problems)
+    module.exit_json(changed=False, problems=[], **result)
+
+
+if __name__ == "__main__":
+    main()

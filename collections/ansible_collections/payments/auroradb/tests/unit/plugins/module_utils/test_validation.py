@@ -1,0 +1,493 @@
+# -*- coding: utf-8 -*-
+# Copyright: payments platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests of the pre-flight validation rules (pure computation, no AWS)."""
+
+import pytest
+
+from ansible_collections.payments.auroradb.plugins.module_utils import validation
+
+# The design contract's defaults: every rule must accept them.
+GOOD = {
+    "env_suffix": "dev",
+    "region": "us-east-1",
+    "vpc_cidr": "10.0.0.0/16",
+    "availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"],
+    "public_subnet_cidrs": ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"],
+    "private_subnet_cidrs": ["10.0.3.0/24", "10.0.4.0/24", "10.0.5.0/24"],
+    "db_allowed_cidrs": [],
+    "db_allowed_security_groups": [],
+    "db_port": 5432,
+    "engine_version": "15.7",
+    "instance_class": "db.t3.medium",
+    "reader_count": 2,
+    "backup_retention_days": 7,
+    "backup_window": "03:00-04:00",
+    "maintenance_window": "sun:05:00-sun:06:00",
+    "performance_insights_retention_days": 7,
+    "kms_pending_window_days": 7,
+    "secret_recovery_window_days": 0,
+    "secret_username": "dbadmin",
+    "rotation_days": 30,
+    "cpu_threshold": 80,
+    "free_local_storage_threshold_bytes": 10737418240,
+    "tags": {},
+}
+
+
+def problems_with(**overrides):
+    return validation.validate(dict(GOOD, **overrides))
+
+
+def test_contract_defaults_have_no_problems():
+    assert validation.validate(GOOD) == []
+
+
+def test_every_option_maps_to_a_contract_variable():
+    assert set(GOOD) == set(validation.VARIABLES)
+    for variable in validation.VARIABLES.values():
+        assert variable.startswith("auroradb_")
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"env_suffix": "stage-2"},
+        {"env_suffix": "a"},
+        {"env_suffix": "prod0eu"},
+        {"region": "eu-central-1", "availability_zones": ["eu-central-1a", "eu-central-1b", "eu-central-1c"]},
+        {"region": "us-gov-west-1", "availability_zones": ["us-gov-west-1a", "us-gov-west-1b", "us-gov-west-1c"]},
+        {
+            "vpc_cidr": "172.16.0.0/21",
+            "public_subnet_cidrs": ["172.16.0.0/24", "172.16.1.0/24", "172.16.2.0/24"],
+            "private_subnet_cidrs": ["172.16.4.0/24", "172.16.5.0/24", "172.16.6.0/28"],
+        },
+        {"db_allowed_cidrs": ["10.20.0.0/16", "192.168.1.10/32"]},
+        {"db_allowed_security_groups": ["sg-0123abcd", "sg-0123456789abcdef0"]},
+        {"db_port": 1150},
+        {"db_port": 65535},
+        {"engine_version": "15.10"},
+        {"instance_class": "db.serverless"},
+        {"instance_class": "db.r6g.2xlarge"},
+        {"instance_class": "db.t4g.medium"},
+        {"instance_class": "db.r6gd.xlarge"},
+        {"reader_count": 0},
+        {"reader_count": 15},
+        {"backup_retention_days": 1},
+        {"backup_retention_days": 35},
+        {"performance_insights_retention_days": 31},
+        {"performance_insights_retention_days": 713},
+        {"performance_insights_retention_days": 731},
+        {"kms_pending_window_days": 30},
+        {"secret_recovery_window_days": 7},
+        {"secret_recovery_window_days": 30},
+        {"secret_username": "app_admin1"},
+        {"rotation_days": 1},
+        {"rotation_days": 1000},
+        {"cpu_threshold": 1},
+        {"cpu_threshold": 99.5},
+        {"free_local_storage_threshold_bytes": 1},
+        {"tags": {"cost-center": "1234", "owner": "team@example.com", "note": "a b:c/d=e+f", "équipe": "paiements"}},
+        {"tags": {"key": ""}},
+        {"backup_window": "23:30-00:30", "maintenance_window": "wed:02:00-wed:03:00"},
+        {"backup_window": "03:00-04:00", "maintenance_window": "sun:04:00-sun:05:00"},
+        {"backup_window": "03:00-03:30", "maintenance_window": "sun:02:30-sun:03:00"},
+    ],
+)
+def test_good_variants_have_no_problems(overrides):
+    assert problems_with(**overrides) == []
+
+
+@pytest.mark.parametrize(
+    "overrides, variable, fragment",
+    [
+        ({"env_suffix": "1dev"}, "auroradb_env_suffix", "must start with a lowercase letter (got '1dev')"),
+        ({"env_suffix": "Dev"}, "auroradb_env_suffix", "only lowercase letters, digits and hyphens"),
+        ({"env_suffix": "dev_1"}, "auroradb_env_suffix", "only lowercase letters, digits and hyphens"),
+        ({"env_suffix": "dev--1"}, "auroradb_env_suffix", "two consecutive hyphens"),
+        ({"env_suffix": "dev-"}, "auroradb_env_suffix", "must not end with a hyphen"),
+        ({"env_suffix": ""}, "auroradb_env_suffix", "must not be empty"),
+        ({"region": "us_east_1"}, "auroradb_aws_region", "AWS region name"),
+        ({"region": "US-EAST-1"}, "auroradb_aws_region", "AWS region name"),
+        ({"vpc_cidr": "10.0.0.0/8"}, "auroradb_network_vpc_cidr", "/16 to /21"),
+        ({"vpc_cidr": "10.0.0.0/24"}, "auroradb_network_vpc_cidr", "/16 to /21"),
+        ({"vpc_cidr": "10.0.0.1/16"}, "auroradb_network_vpc_cidr", "did you mean '10.0.0.0/16'"),
+        ({"vpc_cidr": "10.0.0.0"}, "auroradb_network_vpc_cidr", "prefix length"),
+        ({"vpc_cidr": "300.0.0.0/16"}, "auroradb_network_vpc_cidr", "valid IPv4 CIDR"),
+        ({"vpc_cidr": "169.254.0.0/16"}, "auroradb_network_vpc_cidr", "link-local"),
+        (
+            {"availability_zones": ["us-east-1a", "us-east-1b"]},
+            "auroradb_network_availability_zones",
+            "exactly 3 availability zones",
+        ),
+        (
+            {"availability_zones": ["us-east-1a", "us-east-1a", "us-east-1c"]},
+            "auroradb_network_availability_zones",
+            "distinct",
+        ),
+        (
+            {"availability_zones": ["us-east-1a", "us-east-1b", "us-west-2c"]},
+            "auroradb_network_availability_zones",
+            "zone 'us-west-2c' is not in region 'us-east-1'",
+        ),
+        (
+            {"availability_zones": ["use1-az1", "us-east-1b", "us-east-1c"]},
+            "auroradb_network_availability_zones",
+            "zone name like 'us-east-1a'",
+        ),
+        (
+            {"public_subnet_cidrs": ["10.0.0.0/24", "10.0.1.0/24"]},
+            "auroradb_network_public_subnet_cidrs",
+            "exactly 3 CIDRs",
+        ),
+        (
+            {"private_subnet_cidrs": ["10.0.3.0/24", "10.0.4.0/24", "10.1.5.0/24"]},
+            "auroradb_network_private_subnet_cidrs",
+            "10.1.5.0/24 is not inside auroradb_network_vpc_cidr 10.0.0.0/16",
+        ),
+        (
+            {"private_subnet_cidrs": ["10.0.3.0/24", "10.0.4.0/24", "10.0.2.128/25"]},
+            "auroradb_network_private_subnet_cidrs",
+            "10.0.2.128/25 overlaps 10.0.2.0/24 in auroradb_network_public_subnet_cidrs",
+        ),
+        (
+            {"public_subnet_cidrs": ["10.0.0.0/24", "10.0.0.0/24", "10.0.2.0/24"]},
+            "auroradb_network_public_subnet_cidrs",
+            "10.0.0.0/24 overlaps 10.0.0.0/24",
+        ),
+        (
+            {"public_subnet_cidrs": ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/29"]},
+            "auroradb_network_public_subnet_cidrs",
+            "/16 to /28",
+        ),
+        (
+            {"public_subnet_cidrs": ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.1/24"]},
+            "auroradb_network_public_subnet_cidrs",
+            "host bits zero",
+        ),
+        ({"db_allowed_cidrs": ["0.0.0.0/0"]}, "auroradb_network_db_allowed_cidrs", "whole internet"),
+        ({"db_allowed_cidrs": ["10.0.0.0/33"]}, "auroradb_network_db_allowed_cidrs", "valid IPv4 CIDR"),
+        ({"db_allowed_cidrs": ["::/0"]}, "auroradb_network_db_allowed_cidrs", "valid IPv4 CIDR"),
+        (
+            {"db_allowed_security_groups": ["sg-12345"]},
+            "auroradb_network_db_allowed_security_groups",
+            "security group ID",
+        ),
+        (
+            {"db_allowed_security_groups": ["sg-0123456789ABCDEF0"]},
+            "auroradb_network_db_allowed_security_groups",
+            "lowercase hex",
+        ),
+        ({"db_port": 1149}, "auroradb_network_db_port", "1150 to 65535"),
+        ({"db_port": 65536}, "auroradb_network_db_port", "1150 to 65535"),
+        ({"engine_version": "16.2"}, "auroradb_aurora_engine_version", "aurora-postgresql15"),
+        ({"engine_version": "14.9"}, "auroradb_aurora_engine_version", "major version 14 is not supported"),
+        ({"engine_version": "15"}, "auroradb_aurora_engine_version", "like '15.7'"),
+        ({"engine_version": "latest"}, "auroradb_aurora_engine_version", "like '15.7'"),
+        ({"instance_class": "db.t2.micro"}, "auroradb_aurora_instance_class", "db.t2 family"),
+        ({"instance_class": "db.m1.small"}, "auroradb_aurora_instance_class", "db.m1 family"),
+        ({"instance_class": "db.m3.large"}, "auroradb_aurora_instance_class", "previous generation"),
+        ({"instance_class": "db.t3.small"}, "auroradb_aurora_instance_class", "start at medium"),
+        ({"instance_class": "t3.medium"}, "auroradb_aurora_instance_class", "DB instance class like"),
+        ({"instance_class": "db.r6g.huge"}, "auroradb_aurora_instance_class", "DB instance class like"),
+        ({"reader_count": 16}, "auroradb_aurora_reader_count", "0 to 15"),
+        ({"reader_count": -1}, "auroradb_aurora_reader_count", "0 to 15"),
+        ({"backup_retention_days": 0}, "auroradb_aurora_backup_retention_days", "1 to 35"),
+        ({"backup_retention_days": 36}, "auroradb_aurora_backup_retention_days", "1 to 35"),
+        ({"backup_retention_days": True}, "auroradb_aurora_backup_retention_days", "integer"),
+        ({"backup_retention_days": "7"}, "auroradb_aurora_backup_retention_days", "integer"),
+        ({"backup_window": "3:00-4:00"}, "auroradb_aurora_backup_window", "HH:MM-HH:MM"),
+        ({"backup_window": "24:00-01:00"}, "auroradb_aurora_backup_window", "valid times"),
+        ({"backup_window": "03:60-04:30"}, "auroradb_aurora_backup_window", "valid times"),
+        ({"backup_window": "03:00-03:29"}, "auroradb_aurora_backup_window", "at least 30 minutes long, not 29"),
+        ({"backup_window": "03:00-03:00"}, "auroradb_aurora_backup_window", "at least 30 minutes long, not 0"),
+        ({"maintenance_window": "sun:05:00-sun:05:20"}, "auroradb_aurora_maintenance_window", "at least 30"),
+        ({"maintenance_window": "Sun:05:00-Sun:06:00"}, "auroradb_aurora_maintenance_window", "lowercase days"),
+        ({"maintenance_window": "sun:05:00-06:00"}, "auroradb_aurora_maintenance_window", "ddd:HH:MM-ddd:HH:MM"),
+        ({"maintenance_window": "sun:25:00-sun:26:00"}, "auroradb_aurora_maintenance_window", "valid times"),
+        (
+            {"backup_window": "05:30-06:30"},
+            "auroradb_aurora_backup_window",
+            "must not overlap auroradb_aurora_maintenance_window",
+        ),
+        (
+            {"performance_insights_retention_days": 30},
+            "auroradb_aurora_performance_insights_retention_days",
+            "multiple of 31",
+        ),
+        (
+            {"performance_insights_retention_days": 744},
+            "auroradb_aurora_performance_insights_retention_days",
+            "or 731",
+        ),
+        ({"kms_pending_window_days": 6}, "auroradb_kms_pending_window_days", "7 to 30"),
+        ({"kms_pending_window_days": 31}, "auroradb_kms_pending_window_days", "7 to 30"),
+        ({"secret_recovery_window_days": 3}, "auroradb_secret_recovery_window_days", "0 (delete without recovery)"),
+        ({"secret_recovery_window_days": 31}, "auroradb_secret_recovery_window_days", "7 to 30"),
+        ({"secret_username": "rdsadmin"}, "auroradb_secret_username", "reserved by RDS or PostgreSQL"),
+        ({"secret_username": "postgres"}, "auroradb_secret_username", "well-known default superuser"),
+        ({"secret_username": "pg_admin"}, "auroradb_secret_username", "reserved"),
+        ({"secret_username": "user"}, "auroradb_secret_username", "reserved key word"),
+        ({"secret_username": "1admin"}, "auroradb_secret_username", "must start with a lowercase letter"),
+        ({"secret_username": "db-admin"}, "auroradb_secret_username", "underscores"),
+        ({"secret_username": "DbAdmin"}, "auroradb_secret_username", "lowercase"),
+        ({"secret_username": "a" * 17}, "auroradb_secret_username", "1 to 16 characters"),
+        ({"secret_username": ""}, "auroradb_secret_username", "1 to 16 characters"),
+        ({"rotation_days": 0}, "auroradb_secret_rotation_days", "1 to 1000"),
+        ({"rotation_days": 1001}, "auroradb_secret_rotation_days", "1 to 1000"),
+        ({"cpu_threshold": 0}, "auroradb_monitoring_cpu_threshold", "1 to 100"),
+        ({"cpu_threshold": 100.5}, "auroradb_monitoring_cpu_threshold", "1 to 100"),
+        (
+            {"free_local_storage_threshold_bytes": 0},
+            "auroradb_monitoring_free_local_storage_threshold_bytes",
+            "greater than 0",
+        ),
+        (
+            {"free_local_storage_threshold_bytes": -5},
+            "auroradb_monitoring_free_local_storage_threshold_bytes",
+            "greater than 0",
+        ),
+        ({"tags": {"aws:owner": "x"}}, "auroradb_tags", "must not start with 'aws:'"),
+        ({"tags": {"AWS:owner": "x"}}, "auroradb_tags", "must not start with 'aws:'"),
+        ({"tags": {"k" * 129: "x"}}, "auroradb_tags", "1 to 128 characters"),
+        ({"tags": {"owner": "v" * 257}}, "auroradb_tags", "at most 256 characters"),
+        ({"tags": {"cost": 1234}}, "auroradb_tags", "must be a string"),
+        ({"tags": {"owner": "a#b"}}, "auroradb_tags", "may contain only letters"),
+        ({"tags": {"": "x"}}, "auroradb_tags", "1 to 128 characters"),
+        ({"tags": {f"t{n}": "x" for n in range(48)}}, "auroradb_tags", "at most 47 extra tags"),
+        ({"tags": ["owner=me"]}, "auroradb_tags", "dictionary"),
+    ],
+)
+def test_bad_input_names_variable_and_rule(overrides, variable, fragment):
+    problems = problems_with(**overrides)
+    matching = [p for p in problems if p.startswith(variable + ":") and fragment in p]
+    assert matching, f"no problem for {variable} containing {fragment!r} in {problems}"
+
+
+def test_zero_zero_zero_zero_says_why():
+    (problem,) = validation.check_db_allowed_cidrs(["10.1.0.0/16", "0.0.0.0/0"])
+    assert problem.startswith("auroradb_network_db_allowed_cidrs: ")
+    assert "payments database" in problem and "whole internet" in problem
+
+
+def test_all_problems_are_reported_together():
+    problems = problems_with(
+        env_suffix="1dev",
+        vpc_cidr="10.0.0.0/8",
+        db_allowed_cidrs=["0.0.0.0/0"],
+        instance_class="db.t2.micro",
+        backup_retention_days=0,
+        secret_username="rdsadmin",
+        tags={"aws:x": "y"},
+    )
+    for variable in (
+        "auroradb_env_suffix",
+        "auroradb_network_vpc_cidr",
+        "auroradb_network_db_allowed_cidrs",
+        "auroradb_aurora_instance_class",
+        "auroradb_aurora_backup_retention_days",
+        "auroradb_secret_username",
+        "auroradb_tags",
+    ):
+        assert any(p.startswith(variable + ":") for p in problems), variable
+
+
+def test_only_given_settings_are_checked():
+    assert validation.validate({"env_suffix": "dev"}) == []
+    assert validation.validate({"env_suffix": "dev", "vpc_cidr": None, "tags": None}) == []
+    assert validation.validate({}) == []
+    # Subnets without a VPC CIDR: counted and checked for overlaps, no containment check.
+    assert validation.validate({"public_subnet_cidrs": ["192.168.0.0/24", "192.168.1.0/24", "192.168.2.0/24"]}) == []
+
+
+def test_unknown_setting_is_a_programming_error():
+    with pytest.raises(ValueError, match="unknown settings: vpc"):
+        validation.validate({"vpc": "10.0.0.0/16"})
+
+
+def test_each_suffix_rule_is_reported_separately():
+    problems = validation.check_env_suffix("1A--")
+    assert len(problems) == 4  # start, characters, double hyphen, trailing hyphen
+
+
+# --- environment suffix length -------------------------------------------------------------------------------
+
+
+def test_max_suffix_length_comes_from_the_longest_instance_identifier():
+    length, template, limit, what = validation.max_env_suffix_length()
+    assert (length, template, limit, what) == (36, "payment-db-cluster-<sfx>-reader2", 63, "DB instance identifier")
+    assert validation.max_env_suffix_length(0)[:2] == (37, "payment-db-cluster-<sfx>-writer")
+    assert validation.max_env_suffix_length(15)[:2] == (35, "payment-db-cluster-<sfx>-reader15")
+
+
+def test_suffix_of_exactly_max_length_is_accepted():
+    suffix = "a" * 36
+    assert validation.check_env_suffix(suffix) == []
+    assert problems_with(env_suffix=suffix) == []
+
+
+def test_suffix_one_over_max_length_is_refused_with_the_reason():
+    suffix = "a" * 37
+    (problem,) = validation.check_env_suffix(suffix)
+    assert problem.startswith("auroradb_env_suffix: must be at most 36 characters")
+    assert "'payment-db-cluster-<sfx>-reader2'" in problem
+    assert "63 characters" in problem and "got 37 characters" in problem
+
+
+def test_suffix_limit_follows_reader_count():
+    suffix = "a" * 36
+    assert problems_with(env_suffix=suffix, reader_count=9) == []
+    problems = problems_with(env_suffix=suffix, reader_count=10)
+    assert problems == [problems[0]] and "at most 35 characters" in problems[0] and "reader10" in problems[0]
+
+
+@pytest.mark.parametrize("reader_count", [0, 2, 15])
+def test_every_name_at_max_suffix_fits_its_limit(reader_count):
+    suffix = "a" * validation.max_env_suffix_length(reader_count)[0]
+    names = validation.derive_names(suffix, reader_count)
+    limits = {key: limit for key, _template, limit, _what in validation.NAME_TEMPLATES}
+    for key, limit in limits.items():
+        assert len(names[key]) <= limit, key
+    for instance in [names["writer_instance"]] + names["reader_instances"]:
+        assert len(instance) <= 63
+    assert max(len(i) for i in [names["writer_instance"]] + names["reader_instances"]) == 63
+
+
+# --- names and tags --------------------------------------------------------------------------------------------
+
+
+def test_derived_names_follow_the_contract():
+    names = validation.derive_names("dev")
+    assert names == {
+        "vpc": "payment-db-vpc-dev",
+        "cluster": "payment-db-cluster-dev",
+        "writer_instance": "payment-db-cluster-dev-writer",
+        "reader_instances": ["payment-db-cluster-dev-reader1", "payment-db-cluster-dev-reader2"],
+        "secret": "payment-db-credentials-dev",
+        "cpu_alarm": "payment-db-cpu-alarm-dev",
+        "storage_alarm": "payment-db-storage-alarm-dev",
+        "kms_alias": "alias/payment-db-dev",
+        "subnet_group": "payment-db-subnets-dev",
+        "db_security_group": "payment-db-sg-dev",
+        "rotation_security_group": "payment-db-rotation-sg-dev",
+        "rotation_function": "payment-db-rotation-dev",
+        "rotation_role": "payment-db-rotation-dev",
+        "parameter_group": "payment-db-params-dev",
+    }
+    assert validation.derive_names("dev", 0)["reader_instances"] == []
+    assert len(validation.derive_names("dev", 5)["reader_instances"]) == 5
+
+
+def test_resource_tags_put_extra_tags_on_top():
+    assert validation.resource_tags("dev") == {
+        "environment": "dev",
+        "project": "payments-auroradb",
+        "managed-by": "ansible",
+    }
+    assert validation.resource_tags("dev", {"owner": "payments", "project": "other"}) == {
+        "environment": "dev",
+        "project": "other",
+        "managed-by": "ansible",
+        "owner": "payments",
+    }
+
+
+def test_overriding_a_collection_tag_does_not_count_twice():
+    tags = {f"t{n}": "x" for n in range(47)}
+    assert validation.check_tags(tags) == []
+    assert validation.check_tags(dict(tags, environment="dev")) == []
+    assert validation.check_tags(dict(tags, t47="x")) != []
+
+
+# --- windows ------------------------------------------------------------------------------------------------
+
+
+def test_window_parsing():
+    assert validation.parse_backup_window("03:00-04:00") == (180, 60)
+    assert validation.parse_backup_window("23:30-00:30") == (1410, 60)
+    assert validation.parse_maintenance_window("mon:00:00-mon:00:30") == (0, 30)
+    assert validation.parse_maintenance_window("sun:23:30-mon:00:30") == (6 * 1440 + 1410, 60)
+    assert validation.parse_maintenance_window("fri:22:00-sat:02:00") == (4 * 1440 + 1320, 240)
+    assert validation.parse_maintenance_window("xyz:00:00-mon:00:30") is None
+
+
+def test_backup_window_crossing_midnight_is_valid():
+    assert validation.check_backup_window("23:45-00:15") == []
+    assert validation.check_backup_window("23:45-00:14") != []
+
+
+def test_maintenance_window_crossing_midnight_and_week_end_is_valid():
+    assert validation.check_maintenance_window("sat:23:30-sun:00:30") == []
+    assert validation.check_maintenance_window("sun:23:30-mon:00:30") == []
+
+
+@pytest.mark.parametrize(
+    "backup, maintenance, day",
+    [
+        ("03:00-04:00", "sun:03:30-sun:04:30", "sun"),  # plain overlap
+        ("03:00-04:00", "tue:02:00-tue:03:01", "tue"),  # one minute is enough
+        ("23:30-00:30", "sun:00:00-sun:00:45", "sat"),  # backup crosses midnight into sunday
+        ("00:00-00:30", "sun:23:45-mon:00:15", "mon"),  # maintenance crosses the week boundary
+        ("23:00-01:00", "sun:23:30-mon:00:30", "sun"),  # both cross midnight
+        ("00:00-23:59", "wed:12:00-wed:12:30", "wed"),  # almost all-day backup
+    ],
+)
+def test_overlapping_windows_are_refused(backup, maintenance, day):
+    (problem,) = validation.check_windows_overlap(backup, maintenance)
+    assert problem.startswith("auroradb_aurora_backup_window: must not overlap auroradb_aurora_maintenance_window")
+    assert f"backup starting on {day}" in problem
+
+
+@pytest.mark.parametrize(
+    "backup, maintenance",
+    [
+        ("03:00-04:00", "sun:04:00-sun:05:00"),  # touching after
+        ("03:00-04:00", "sun:02:00-sun:03:00"),  # touching before
+        ("23:30-00:30", "sun:00:30-sun:01:00"),  # backup crosses midnight, maintenance right after
+        ("00:30-01:00", "sun:23:30-mon:00:30"),  # maintenance crosses the week boundary, backup right after
+    ],
+)
+def test_windows_that_do_not_overlap(backup, maintenance):
+    assert validation.check_windows_overlap(backup, maintenance) == []
+
+
+def test_daily_backup_is_checked_against_every_day_of_a_long_maintenance_window():
+    (problem,) = validation.check_windows_overlap("10:00-11:00", "mon:02:00-fri:09:00")
+    assert "backup starting on mon, tue, wed, thu" in problem
+
+
+def test_overlap_is_not_checked_for_invalid_windows():
+    assert validation.check_windows_overlap("bad", "sun:03:00-sun:04:00") == []
+    assert validation.check_windows_overlap("03:00-04:00", "bad") == []
+
+
+def test_no_problem_contains_the_separator_of_the_module_message():
+    """validate_inputs joins the problems with '; ', so a problem must not contain it."""
+    problems = problems_with(
+        env_suffix="1A--" + "x" * 40,
+        vpc_cidr="127.0.0.0/8",
+        availability_zones=["us-east-1a", "us-east-1a"],
+        public_subnet_cidrs=["10.0.0.1/24", "bad"],
+        private_subnet_cidrs=["10.0.0.0/24", "10.9.0.0/29"],
+        db_allowed_cidrs=["0.0.0.0/0"],
+        db_allowed_security_groups=["sg-x"],
+        db_port=1,
+        engine_version="16.1",
+        instance_class="db.t2.micro",
+        reader_count=99,
+        backup_retention_days=0,
+        backup_window="05:30-05:40",
+        maintenance_window="sun:05:00-sun:05:10",
+        performance_insights_retention_days=8,
+        kms_pending_window_days=1,
+        secret_recovery_window_days=1,
+        secret_username="postgres",
+        rotation_days=0,
+        cpu_threshold=101,
+        free_local_storage_threshold_bytes=0,
+        tags={"aws:x": 1, "ok": "a#b", "y" * 129: "z" * 257},
+    )
+    assert len(problems) >= 25
+    assert not [p for p in problems if "; " in p]
+    assert problems_with(backup_window="23:00-00:30", maintenance_window="sun:00:00-sun:00:30")
+    assert not [p for p in validation.check_windows_overlap("05:30-06:30", "sun:05:00-sun:06:00") if "; " in p]
