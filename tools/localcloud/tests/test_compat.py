@@ -208,3 +208,12 @@ def test_fault_injection_answers_in_aws_wire_format(cloud):
         client.describe_db_clusters()
     assert err.value.response["Error"]["Code"] == "Throttling"
     client.describe_db_clusters()  # rule expired after one hit
+
+
+def test_rule_description_updates_return_true(cloud, network):
+    ec2 = cloud.client("ec2")
+    group = ec2.create_security_group(GroupName=_name("sg"), Description="d", VpcId=network["vpc"])["GroupId"]
+    perms = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "all out"}]}]
+    assert ec2.update_security_group_rule_descriptions_egress(GroupId=group, IpPermissions=perms)["Return"] is True
+    egress = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissionsEgress"]
+    assert egress[0]["IpRanges"][0]["Description"] == "all out"

@@ -6,6 +6,8 @@ Describe call returns what AWS would.
 
 from __future__ import annotations
 
+import re
+
 from .. import ACCOUNT_ID
 from ..envelope import Envelope
 from ..middleware import after
@@ -100,3 +102,15 @@ def drop_automated_snapshots(env: Envelope, body: bytes) -> None:
     for snap_id, snapshot in list(backend.cluster_snapshots.items()):
         if snapshot.snapshot_type == "automated" and snapshot.cluster.db_cluster_identifier.lower() == cluster_id:
             del backend.cluster_snapshots[snap_id]
+
+
+@after("ec2", "UpdateSecurityGroupRuleDescriptionsIngress", "UpdateSecurityGroupRuleDescriptionsEgress")
+def rule_description_update_returns_true(env: Envelope, body: bytes) -> bytes | None:
+    """Gap 12 (EC2): AWS answers <return>true</return>; moto omits it and amazon.aws reads ["Return"] (KeyError).
+
+    ec2_security_group updates a rule's description this way (e.g. the default egress rule), so the first
+    converge of a security group failed with "Module failed: 'Return'". There is no model field for it.
+    """
+    if b"<return>" in body:
+        return None
+    return re.sub(rb"(</requestId>)", rb"\1<return>true</return>", body, count=1)
