@@ -217,3 +217,22 @@ def test_rule_description_updates_return_true(cloud, network):
     assert ec2.update_security_group_rule_descriptions_egress(GroupId=group, IpPermissions=perms)["Return"] is True
     egress = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissionsEgress"]
     assert egress[0]["IpRanges"][0]["Description"] == "all out"
+
+
+def test_tags_of_deleted_resources_are_gone(cloud):
+    ec2 = cloud.client("ec2")
+    vpc = ec2.create_vpc(
+        CidrBlock="10.30.0.0/16",
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "environment", "Value": "ghost"}]}],
+    )["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(
+        VpcId=vpc,
+        CidrBlock="10.30.1.0/24",
+        TagSpecifications=[{"ResourceType": "subnet", "Tags": [{"Key": "environment", "Value": "ghost"}]}],
+    )["Subnet"]["SubnetId"]
+    ec2.delete_subnet(SubnetId=subnet)
+    ec2.delete_vpc(VpcId=vpc)
+    left = ec2.describe_tags(
+        Filters=[{"Name": "key", "Values": ["environment"]}, {"Name": "value", "Values": ["ghost"]}]
+    )["Tags"]
+    assert left == []

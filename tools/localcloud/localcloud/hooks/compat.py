@@ -114,3 +114,33 @@ def rule_description_update_returns_true(env: Envelope, body: bytes) -> bytes | 
     if b"<return>" in body:
         return None
     return re.sub(rb"(</requestId>)", rb"\1<return>true</return>", body, count=1)
+
+
+_EC2_DELETE_ID_PARAM = {
+    "DeleteVpc": "VpcId",
+    "DeleteSubnet": "SubnetId",
+    "DeleteRouteTable": "RouteTableId",
+    "DeleteSecurityGroup": "GroupId",
+    "DeleteInternetGateway": "InternetGatewayId",
+    "ReleaseAddress": "AllocationId",
+    "DeleteVpcEndpoints": "VpcEndpointId.1",
+}
+
+
+@after("ec2", *_EC2_DELETE_ID_PARAM)
+def forget_tags_of_deleted_resources(env: Envelope, body: bytes) -> None:
+    """Gap 13 (EC2): a deleted resource's tags vanish on AWS; moto kept them, so DescribeTags listed ghosts.
+
+    (DeleteSecurityGroup may name the group by GroupName; then it is looked up before deletion is moot,
+    so tags are dropped for every id that no longer exists.)
+    """
+    from moto.ec2.models import ec2_backends
+
+    backend = ec2_backends[ACCOUNT_ID][env.region]
+    resource_id = env.param(_EC2_DELETE_ID_PARAM[env.action])
+    if resource_id:
+        backend.tags.pop(resource_id, None)
+    if env.action == "DeleteSecurityGroup" and not resource_id:
+        live = {group.id for groups in backend.groups.values() for group in groups.values()}
+        for tagged in [rid for rid in backend.tags if rid.startswith("sg-") and rid not in live]:
+            backend.tags.pop(tagged, None)

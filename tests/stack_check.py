@@ -1,0 +1,318 @@
+"""Independent boto3 check of a deployed (or torn-down) payments stack.
+
+    python tests/stack_check.py present SUFFIX [--endpoint URL] [--region R]
+    python tests/stack_check.py absent SUFFIX [...]
+
+Prints one line per failed property and exits 1 if any failed. Used by molecule verify and the
+integration tests; it reads AWS only through boto3, never through the collection's code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+
+import boto3
+
+REF = {
+    "vpc_cidr": "10.0.0.0/16",
+    "engine": "aurora-postgresql",
+    "engine_version": "15.7",
+    "instance_class": "db.t3.medium",
+    "backup_retention": 7,
+    "backup_window": "03:00-04:00",
+    "cpu_threshold": 80.0,
+    "storage_threshold": 10737418240.0,
+}
+
+
+class Checker:
+    def __init__(self, suffix: str, endpoint: str | None, region: str):
+        kwargs = {"region_name": region}
+        if endpoint:
+            kwargs["endpoint_url"] = endpoint
+        self.c = {s: boto3.client(s, **kwargs) for s in ("ec2", "rds", "kms", "secretsmanager", "cloudwatch", "logs")}
+        self.sfx = suffix
+        self.failures: list[str] = []
+
+    def expect(self, ok: bool, what: str) -> bool:
+        if not ok:
+            self.failures.append(what)
+        return ok
+
+    # ---------- present ----------
+    def present(self, expected: dict) -> list[str]:
+        ec2, rds, kms, sm, cw = (self.c[s] for s in ("ec2", "rds", "kms", "secretsmanager", "cloudwatch"))
+        sfx = self.sfx
+        vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"payment-db-vpc-{sfx}"]}])["Vpcs"]
+        if not self.expect(len(vpcs) == 1, f"exactly one VPC payment-db-vpc-{sfx} (found {len(vpcs)})"):
+            return self.failures
+        vpc = vpcs[0]
+        vpc_id = vpc["VpcId"]
+        tags = {t["Key"]: t["Value"] for t in vpc.get("Tags", [])}
+        self.expect(vpc["CidrBlock"] == expected["vpc_cidr"], f"VPC CIDR {expected['vpc_cidr']}")
+        self.expect(
+            tags.get("environment") == sfx and tags.get("managed-by") == "ansible" and "project" in tags,
+            f"VPC tags environment/project/managed-by (got {tags})",
+        )
+        for attr in ("enableDnsSupport", "enableDnsHostnames"):
+            value = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attr)
+            self.expect(value[attr[0].upper() + attr[1:]]["Value"], f"VPC {attr}")
+        subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+        public = [s for s in subnets if s["MapPublicIpOnLaunch"]]
+        private = [s for s in subnets if not s["MapPublicIpOnLaunch"]]
+        self.expect(
+            len(public) == 3 and len(private) == 3, f"3 public + 3 private subnets (got {len(public)}+{len(private)})"
+        )
+        self.expect(len({s["AvailabilityZone"] for s in public}) == 3, "public subnets in 3 AZs")
+        self.expect(len({s["AvailabilityZone"] for s in private}) == 3, "private subnets in 3 AZs")
+        self.expect(all(s["CidrBlock"].endswith("/24") for s in subnets), "subnets are /24")
+        igws = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])
+        igw_ids = [g["InternetGatewayId"] for g in igws["InternetGateways"]]
+        self.expect(len(igw_ids) == 1, "one internet gateway attached")
+        nats = [
+            n
+            for n in ec2.describe_nat_gateways(Filter=[{"Name": "vpc-id", "Values": [vpc_id]}])["NatGateways"]
+            if n["State"] in ("pending", "available")
+        ]
+        self.expect(len(nats) == 1, f"exactly one NAT gateway (got {len(nats)})")
+        if nats:
+            self.expect(nats[0]["SubnetId"] in {s["SubnetId"] for s in public}, "NAT gateway in a public subnet")
+            self.expect(bool(nats[0]["NatGatewayAddresses"][0].get("AllocationId")), "NAT gateway has an EIP")
+        rtbs = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
+        by_subnet = {a["SubnetId"]: rt for rt in rtbs for a in rt.get("Associations", []) if a.get("SubnetId")}
+        for s in public:
+            routes = by_subnet.get(s["SubnetId"], {}).get("Routes", [])
+            self.expect(
+                any(r.get("DestinationCidrBlock") == "0.0.0.0/0" and r.get("GatewayId") in igw_ids for r in routes),
+                f"public subnet {s['CidrBlock']} routes 0.0.0.0/0 to the IGW",
+            )
+        for s in private:
+            routes = by_subnet.get(s["SubnetId"], {}).get("Routes", [])
+            self.expect(
+                any(
+                    r.get("DestinationCidrBlock") == "0.0.0.0/0"
+                    and nats
+                    and r.get("NatGatewayId") == nats[0]["NatGatewayId"]
+                    for r in routes
+                ),
+                f"private subnet {s['CidrBlock']} routes 0.0.0.0/0 to the NAT gateway",
+            )
+        self.expect(len({id(rt) for rt in by_subnet.values()}) == 6, "one route table per subnet")
+        sgs = {
+            g["GroupName"]: g
+            for g in ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
+        }
+        default = sgs.get("default", {})
+        self.expect(
+            not default.get("IpPermissions") and not default.get("IpPermissionsEgress"),
+            "default security group has no rules",
+        )
+        db_sg, rot_sg = sgs.get(f"payment-db-sg-{sfx}"), sgs.get(f"payment-db-rotation-sg-{sfx}")
+        if self.expect(db_sg is not None and rot_sg is not None, "DB and rotation security groups exist"):
+            perms = db_sg["IpPermissions"]
+            sources = [
+                (p.get("FromPort"), p.get("ToPort"), pair["GroupId"])
+                for p in perms
+                for pair in p.get("UserIdGroupPairs", [])
+            ]
+            cidrs = [r["CidrIp"] for p in perms for r in p.get("IpRanges", [])]
+            self.expect(
+                sources == [(5432, 5432, rot_sg["GroupId"])] and cidrs == expected.get("db_allowed_cidrs", []),
+                f"DB security group admits 5432 only from the rotation SG (got {sources} {cidrs})",
+            )
+        # KMS
+        aliases = {a["AliasName"]: a for a in kms.list_aliases()["Aliases"]}
+        alias = aliases.get(f"alias/payment-db-{sfx}")
+        key_arn = None
+        if self.expect(alias is not None, f"KMS alias alias/payment-db-{sfx}"):
+            meta = kms.describe_key(KeyId=alias["TargetKeyId"])["KeyMetadata"]
+            key_arn = meta["Arn"]
+            self.expect(meta["KeyState"] == "Enabled" and meta["KeyManager"] == "CUSTOMER", "CMK enabled")
+            self.expect(kms.get_key_rotation_status(KeyId=meta["KeyId"])["KeyRotationEnabled"], "key rotation on")
+        # cluster
+        cluster_id = f"payment-db-cluster-{sfx}"
+        clusters = rds.describe_db_clusters(Filters=[{"Name": "db-cluster-id", "Values": [cluster_id]}])["DBClusters"]
+        if self.expect(len(clusters) == 1, f"cluster {cluster_id}"):
+            cl = clusters[0]
+            self.expect(
+                cl["Engine"] == REF["engine"] and cl["EngineVersion"] == expected["engine_version"],
+                f"engine {REF['engine']} {expected['engine_version']} (got {cl['Engine']} {cl['EngineVersion']})",
+            )
+            self.expect(
+                cl.get("StorageEncrypted") is True and cl.get("KmsKeyId") == key_arn,
+                f"storage encrypted with our key (got {cl.get('KmsKeyId')})",
+            )
+            self.expect(cl["BackupRetentionPeriod"] == expected["backup_retention"], "backup retention")
+            self.expect(cl["PreferredBackupWindow"] == REF["backup_window"], "backup window 03:00-04:00")
+            self.expect(cl.get("EnabledCloudwatchLogsExports") == ["postgresql"], "postgresql log export")
+            self.expect(cl["MasterUsername"] == "dbadmin", "master user dbadmin")
+            self.expect(cl.get("Port") == 5432, "port 5432")
+            self.expect(
+                [g["VpcSecurityGroupId"] for g in cl.get("VpcSecurityGroups", [])]
+                == ([db_sg["GroupId"]] if db_sg else []),
+                "cluster uses the DB security group",
+            )
+            self.expect(cl.get("DBSubnetGroup") == f"payment-db-subnets-{sfx}", "cluster in the DB subnet group")
+            pg = cl.get("DBClusterParameterGroup", "")
+            params = {
+                p["ParameterName"]: p.get("ParameterValue")
+                for p in rds.describe_db_cluster_parameters(DBClusterParameterGroupName=pg)["Parameters"]
+            }
+            self.expect(params.get("rds.force_ssl") == "1", f"rds.force_ssl=1 in {pg}")
+            members = cl.get("DBClusterMembers", [])
+            writers = [m for m in members if m["IsClusterWriter"]]
+            self.expect(len(members) == 3 and len(writers) == 1, f"1 writer + 2 readers (got {len(members)} members)")
+            instances = rds.describe_db_instances(Filters=[{"Name": "db-cluster-id", "Values": [cluster_id]}])
+            instances = instances["DBInstances"]
+            self.expect(len({i["AvailabilityZone"] for i in instances}) == 3, "instances in 3 distinct AZs")
+            for inst in instances:
+                name = inst["DBInstanceIdentifier"]
+                self.expect(inst["DBInstanceClass"] == expected["instance_class"], f"{name} class")
+                self.expect(inst.get("PubliclyAccessible") is False, f"{name} private")
+                self.expect(inst.get("PerformanceInsightsEnabled") is True, f"{name} Performance Insights")
+                self.expect(inst["DBInstanceStatus"] == "available", f"{name} available")
+            # secret
+            secret_name = f"payment-db-credentials-{sfx}"
+            try:
+                desc = sm.describe_secret(SecretId=secret_name)
+            except sm.exceptions.ResourceNotFoundException:
+                desc = None
+            if self.expect(desc is not None, f"secret {secret_name}"):
+                self.expect(
+                    desc.get("KmsKeyId") in (key_arn, alias and alias["TargetKeyId"]),
+                    f"secret encrypted with our key (got {desc.get('KmsKeyId')})",
+                )
+                value = json.loads(sm.get_secret_value(SecretId=secret_name)["SecretString"])
+                self.expect(value.get("username") == "dbadmin", "secret username dbadmin")
+                pw = value.get("password", "")
+                self.expect(
+                    len(pw) == 32 and re.fullmatch(r"[A-Za-z0-9]+", pw) is not None,
+                    "secret password: 32 characters, no punctuation",
+                )
+                self.expect(
+                    value.get("host") == cl.get("Endpoint")
+                    and int(value.get("port", 0)) == cl.get("Port")
+                    and value.get("engine") == "postgres"
+                    and value.get("dbClusterIdentifier") == cluster_id,
+                    "secret carries host/port/engine/dbClusterIdentifier of the cluster",
+                )
+        # alarms
+        alarms = {
+            a["AlarmName"]: a
+            for a in cw.describe_alarms(AlarmNames=[f"payment-db-cpu-alarm-{sfx}", f"payment-db-storage-alarm-{sfx}"])[
+                "MetricAlarms"
+            ]
+        }
+        for name, metric, op, threshold in (
+            (f"payment-db-cpu-alarm-{sfx}", "CPUUtilization", "GreaterThanThreshold", REF["cpu_threshold"]),
+            (f"payment-db-storage-alarm-{sfx}", "FreeLocalStorage", "LessThanThreshold", REF["storage_threshold"]),
+        ):
+            alarm = alarms.get(name)
+            if self.expect(alarm is not None, f"alarm {name}"):
+                dims = {d["Name"]: d["Value"] for d in alarm.get("Dimensions", [])}
+                self.expect(
+                    (
+                        alarm["Namespace"],
+                        alarm["MetricName"],
+                        alarm["ComparisonOperator"],
+                        alarm["Threshold"],
+                        alarm["Period"],
+                        alarm["EvaluationPeriods"],
+                        alarm.get("Statistic"),
+                    )
+                    == ("AWS/RDS", metric, op, threshold, 300, 2, "Average"),
+                    f"alarm {name} properties",
+                )
+                self.expect(dims == {"DBClusterIdentifier": cluster_id}, f"alarm {name} dimension")
+        return self.failures
+
+    # ---------- absent ----------
+    def absent(self) -> list[str]:
+        ec2, rds, kms, sm, cw, logs = (self.c[s] for s in ("ec2", "rds", "kms", "secretsmanager", "cloudwatch", "logs"))
+        sfx = self.sfx
+        left = []
+        if ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"payment-db-vpc-{sfx}"]}])["Vpcs"]:
+            left.append("VPC")
+        tagged = ec2.describe_tags(
+            Filters=[{"Name": "key", "Values": ["environment"]}, {"Name": "value", "Values": [sfx]}]
+        )["Tags"]
+        live = []
+        for t in tagged:
+            if t["ResourceType"] == "natgateway":
+                nat = ec2.describe_nat_gateways(NatGatewayIds=[t["ResourceId"]])["NatGateways"]
+                if nat and nat[0]["State"] in ("deleted", "deleting"):
+                    continue
+            live.append(f"{t['ResourceType']} {t['ResourceId']}")
+        left += sorted(set(live))
+        addresses = [
+            a
+            for a in ec2.describe_addresses()["Addresses"]
+            if any(t["Key"] == "environment" and t["Value"] == sfx for t in a.get("Tags", []))
+        ]
+        left += [f"EIP {a['AllocationId']}" for a in addresses]
+        cluster_id = f"payment-db-cluster-{sfx}"
+        if rds.describe_db_clusters(Filters=[{"Name": "db-cluster-id", "Values": [cluster_id]}])["DBClusters"]:
+            left.append("cluster")
+        left += [
+            f"instance {i['DBInstanceIdentifier']}"
+            for i in rds.describe_db_instances()["DBInstances"]
+            if i["DBInstanceIdentifier"].startswith(cluster_id)
+        ]
+        left += [
+            f"cluster snapshot {s['DBClusterSnapshotIdentifier']}"
+            for s in rds.describe_db_cluster_snapshots(DBClusterIdentifier=cluster_id)["DBClusterSnapshots"]
+        ]
+        left += [
+            f"subnet group {g['DBSubnetGroupName']}"
+            for g in rds.describe_db_subnet_groups()["DBSubnetGroups"]
+            if g["DBSubnetGroupName"] == f"payment-db-subnets-{sfx}"
+        ]
+        left += [
+            f"parameter group {g['DBClusterParameterGroupName']}"
+            for g in rds.describe_db_cluster_parameter_groups()["DBClusterParameterGroups"]
+            if g["DBClusterParameterGroupName"] == f"payment-db-params-{sfx}"
+        ]
+        if any(a["AliasName"] == f"alias/payment-db-{sfx}" for a in kms.list_aliases()["Aliases"]):
+            left.append("KMS alias")
+        for key in kms.list_keys()["Keys"]:
+            meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+            if meta.get("Description", "").endswith(f"- {sfx}") and meta["KeyState"] != "PendingDeletion":
+                left.append(f"KMS key {meta['KeyId']} ({meta['KeyState']})")
+        try:
+            sm.describe_secret(SecretId=f"payment-db-credentials-{sfx}")
+            left.append("secret")
+        except sm.exceptions.ResourceNotFoundException:
+            pass
+        left += [
+            f"alarm {a['AlarmName']}"
+            for a in cw.describe_alarms(AlarmNamePrefix="payment-db-")["MetricAlarms"]
+            if a["AlarmName"].endswith(f"-alarm-{sfx}")
+        ]
+        groups = logs.describe_log_groups(logGroupNamePrefix=f"/aws/rds/cluster/{cluster_id}/")["logGroups"]
+        left += [f"log group {g['logGroupName']}" for g in groups]
+        return [f"left behind: {item}" for item in left]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", choices=["present", "absent"])
+    parser.add_argument("suffix")
+    parser.add_argument("--endpoint", default=os.environ.get("AWS_URL") or os.environ.get("AWS_ENDPOINT_URL"))
+    parser.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
+    parser.add_argument("--expect", default="{}", help="JSON overrides of the expected reference values")
+    args = parser.parse_args(argv)
+    checker = Checker(args.suffix, args.endpoint, args.region)
+    expected = {**REF, **json.loads(args.expect)}
+    failures = checker.present(expected) if args.mode == "present" else checker.absent()
+    for failure in failures:
+        print(f"FAIL {failure}")
+    print(f"{args.mode} check of suffix {args.suffix}: {'ok' if not failures else f'{len(failures)} failed'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
