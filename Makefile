@@ -64,6 +64,8 @@ localcloud-up: setup
 localcloud-down:
 	@if [ -x $(BIN)/localcloud ]; then $(BIN)/localcloud down --state-dir $(LOCALCLOUD_STATE_DIR); fi
 
+demo: export AWS_URL = http://127.0.0.1:$(LOCALCLOUD_PORT)
+demo-down: export AWS_URL = http://127.0.0.1:$(LOCALCLOUD_PORT)
 demo: localcloud-up  ## deploy the whole stack on the local cloud and print the outputs
 	ansible-playbook -i inventories/local playbooks/site.yml -e env_suffix=$(ENV_SUFFIX)
 
