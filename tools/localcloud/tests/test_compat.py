@@ -236,3 +236,10 @@ def test_tags_of_deleted_resources_are_gone(cloud):
         Filters=[{"Name": "key", "Values": ["environment"]}, {"Name": "value", "Values": ["ghost"]}]
     )["Tags"]
     assert left == []
+
+
+def test_exported_logs_get_their_log_group(cloud, network):
+    rds, logs = cloud.client("rds"), cloud.client("logs")
+    cluster_id = _cluster(rds, network, EnableCloudwatchLogsExports=["postgresql"])
+    groups = logs.describe_log_groups(logGroupNamePrefix=f"/aws/rds/cluster/{cluster_id}/")["logGroups"]
+    assert [g["logGroupName"] for g in groups] == [f"/aws/rds/cluster/{cluster_id}/postgresql"]

@@ -144,3 +144,22 @@ def forget_tags_of_deleted_resources(env: Envelope, body: bytes) -> None:
         live = {group.id for groups in backend.groups.values() for group in groups.values()}
         for tagged in [rid for rid in backend.tags if rid.startswith("sg-") and rid not in live]:
             backend.tags.pop(tagged, None)
+
+
+@after("rds", "CreateDBCluster", "ModifyDBCluster")
+def create_exported_log_groups(env: Envelope, body: bytes) -> None:
+    """Gap 14 (RDS/Logs): AWS creates /aws/rds/cluster/<id>/<log> for each exported log; moto created none.
+
+    A teardown must remove these groups (they are not stack resources and never expire), so the local
+    cloud has to create them for that to be tested.
+    """
+    from moto.logs.models import logs_backends
+
+    exports = env.list_param("EnableCloudwatchLogsExports")
+    exports += env.list_param("CloudwatchLogsExportConfiguration.EnableLogTypes")
+    cluster_id = (env.param("DBClusterIdentifier") or "").lower()
+    backend = logs_backends[ACCOUNT_ID][env.region]
+    for log_type in exports:
+        name = f"/aws/rds/cluster/{cluster_id}/{log_type}"
+        if name not in backend.groups:
+            backend.create_log_group(name, {})
