@@ -73,10 +73,17 @@ if git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
 fi
 
 # ansible-test only finds the collections this one depends on (amazon.aws, community.aws) in the same
-# ansible_collections tree, and Galaxy is unreachable. Link the copies the pinned `ansible` package
-# installed in the venv into collections/ansible_collections/ for the run (galaxy.yml dependencies,
-# transitively), and remove the links afterwards. Directories already there are left alone.
-links=$("$venv/bin/python" - "$coll" <<'PY'
+# ansible_collections tree, and Galaxy is unreachable. So the run happens in a scratch copy of the
+# collection (the files git lists, as above) whose tree also links the copies of the dependencies that
+# the pinned `ansible` package installed in the venv (galaxy.yml dependencies, transitively). The
+# repository's own collections/ tree is never touched, so playbooks running meanwhile are unaffected.
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/auroradb-sanity.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+work=$scratch/ansible_collections/payments/auroradb
+mkdir -p "$work"
+(cd "$coll" && git ls-files -co --exclude-standard -z . 2>/dev/null || find . -type f -not -path './tests/output/*' -print0) \
+  | (cd "$coll" && xargs -0 -r cp --parents -t "$work")
+links=$("$venv/bin/python" - "$work" <<'PY'
 import json
 import pathlib
 import sys
@@ -125,20 +132,10 @@ while todo:
         todo.extend(dependencies(found))
 PY
 )
-cleanup() {
-  local link
-  for link in $links; do
-    if [ -L "$link" ]; then
-      rm -f "$link"
-      rmdir --ignore-fail-on-non-empty "$(dirname "$link")"
-    fi
-  done
-}
-trap cleanup EXIT
-for link in $links; do echo "linked dependency ${link#"$repo"/} -> $(readlink "$link")"; done
+for link in $links; do echo "linked dependency ${link#"$scratch"/} -> $(readlink "$link")"; done
 
-cd "$coll"
-echo "+ ansible-test sanity --local --python $pyver${*:+ $*}  (in ${coll#"$repo"/})"
+cd "$work"
+echo "+ ansible-test sanity --local --python $pyver${*:+ $*}  (in a scratch copy of ${coll#"$repo"/})"
 start=$SECONDS
 rc=0
 PATH=$venv/bin:$PATH "$venv/bin/ansible-test" sanity --local --python "$pyver" --color no "$@" || rc=$?

@@ -30,8 +30,8 @@ REF = {
 
 
 class Checker:
-    def __init__(self, suffix: str, endpoint: str | None, region: str):
-        kwargs = {"region_name": region}
+    def __init__(self, suffix: str, endpoint: str | None, region: str, credentials: dict | None = None):
+        kwargs = {"region_name": region, **(credentials or {})}
         if endpoint:
             kwargs["endpoint_url"] = endpoint
         self.c = {s: boto3.client(s, **kwargs) for s in ("ec2", "rds", "kms", "secretsmanager", "cloudwatch", "logs")}

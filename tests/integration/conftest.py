@@ -54,8 +54,9 @@ class LocalCloud:
         with urllib.request.urlopen(self.endpoint + "/_localcloud/requests") as resp:
             return json.load(resp)
 
-    def playbook(self, playbook: str, *args: str, check: bool = True, inventory: str = "inventories/local"):
-        cmd = [str(BIN / "ansible-playbook"), "-i", str(REPO / inventory), str(REPO / "playbooks" / playbook), *args]
+    def playbook(self, playbook: str, *args: str, check: bool = True, inventory: str | None = "inventories/local"):
+        inventory_args = ["-i", str(REPO / inventory)] if inventory else []
+        cmd = [str(BIN / "ansible-playbook"), *inventory_args, str(REPO / "playbooks" / playbook), *args]
         proc = subprocess.run(cmd, cwd=REPO, env=self.env, capture_output=True, text=True, timeout=1800, check=False)
         if check and proc.returncode != 0:
             raise AssertionError(
