@@ -1,0 +1,101 @@
+"""The whole stack on a local cloud: what molecule does not cover.
+
+* a -vvv deploy never shows the password, and the deployment matches the reference (tests/stack_check.py);
+* teardown leaves nothing, a second teardown changes nothing, a re-deploy with the same suffix succeeds;
+* a half-deployed stack (deploy failed midway) tears down cleanly;
+* two inventories at once deploy two environments in one run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import urllib.request
+from pathlib import Path
+
+from conftest import REPO, recap
+
+sys.path.insert(0, str(REPO / "tests"))
+import stack_check  # noqa: E402
+
+
+def _check(localcloud, mode: str, suffix: str, **expect) -> list[str]:
+    credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    checker = stack_check.Checker(suffix, localcloud.endpoint, "us-east-1", credentials)
+    return checker.present({**stack_check.REF, **expect}) if mode == "present" else checker.absent()
+
+
+def _password(localcloud, suffix: str) -> str:
+    value = localcloud.client("secretsmanager").get_secret_value(SecretId=f"payment-db-credentials-{suffix}")
+    return json.loads(value["SecretString"])["password"]
+
+
+def test_lifecycle_secret_safe_teardown_clean_redeploy(localcloud, suffix):
+    deploy = localcloud.playbook("site.yml", "-e", f"env_suffix={suffix}", "-vvv")
+    assert _check(localcloud, "present", suffix) == []
+    password = _password(localcloud, suffix)
+    assert len(password) == 32
+    assert password not in deploy.stdout and password not in deploy.stderr
+    outputs = json.loads((REPO / "outputs" / f"{suffix}.json").read_text())
+    assert (
+        outputs["SecretArn"].endswith(f"payment-db-credentials-{suffix}")
+        or f"credentials-{suffix}" in outputs["SecretArn"]
+    )
+    assert outputs["ClusterEndpoint"].endswith(":5432") and outputs["VpcId"].startswith("vpc-")
+
+    first = localcloud.playbook("teardown.yml", "-e", f"env_suffix={suffix}")
+    assert recap(first.stdout)["changed"] > 0
+    assert _check(localcloud, "absent", suffix) == []
+    second = localcloud.playbook("teardown.yml", "-e", f"env_suffix={suffix}")
+    assert recap(second.stdout)["changed"] == 0, second.stdout[-3000:]
+
+    localcloud.playbook("site.yml", "-e", f"env_suffix={suffix}")
+    assert _check(localcloud, "present", suffix) == []
+    assert _password(localcloud, suffix) != password  # a fresh secret, not the old one
+    localcloud.playbook("teardown.yml", "-e", f"env_suffix={suffix}")
+    assert _check(localcloud, "absent", suffix) == []
+    (REPO / "outputs" / f"{suffix}.json").unlink(missing_ok=True)
+
+
+def test_half_deployed_stack_tears_down(localcloud, suffix):
+    rule = [
+        {
+            "service": "rds",
+            "action": "CreateDBInstance",
+            "code": "InsufficientDBInstanceCapacity",
+            "message": "no capacity",
+            "count": -1,
+        }
+    ]
+    req = urllib.request.Request(
+        localcloud.endpoint + "/_localcloud/faults", data=json.dumps(rule).encode(), method="POST"
+    )
+    urllib.request.urlopen(req).close()
+    try:
+        failed = localcloud.playbook("site.yml", "-e", f"env_suffix={suffix}", check=False)
+    finally:
+        req = urllib.request.Request(localcloud.endpoint + "/_localcloud/faults", data=b"[]", method="POST")
+        urllib.request.urlopen(req).close()
+    assert failed.returncode != 0 and "no capacity" in failed.stdout
+    rds = localcloud.client("rds")
+    assert rds.describe_db_clusters(DBClusterIdentifier=f"payment-db-cluster-{suffix}")["DBClusters"]
+    localcloud.playbook("teardown.yml", "-e", f"env_suffix={suffix}")
+    assert _check(localcloud, "absent", suffix) == []
+
+
+def test_two_inventories_deploy_two_environments(localcloud, tmp_path: Path):
+    # dev and staging as users have them; AWS_URL (the documented endpoint fallback) points them here.
+    args = ["-i", str(REPO / "inventories/dev"), "-i", str(REPO / "inventories/staging")]
+    run = localcloud.playbook("site.yml", *args, inventory=None)
+    assert recap(run.stdout, "payments-dev")["failed"] == 0 and recap(run.stdout, "payments-staging")["failed"] == 0
+    assert _check(localcloud, "present", "dev") == []
+    assert (
+        _check(
+            localcloud, "present", "staging", vpc_cidr="10.1.0.0/16", instance_class="db.r6g.large", backup_retention=14
+        )
+        == []
+    )
+    localcloud.playbook("teardown.yml", *args, inventory=None)
+    assert _check(localcloud, "absent", "dev") == [] and _check(localcloud, "absent", "staging") == []
+    for env in ("dev", "staging"):
+        (REPO / "outputs" / f"{env}.json").unlink(missing_ok=True)
