@@ -12,12 +12,27 @@ IDS = [f"{CID}-writer", f"{CID}-reader1", f"{CID}-reader2"]
 
 
 def cluster(status="available", members=None, **extra):
-    members = members if members is not None else [
-        {"DBInstanceIdentifier": i, "IsClusterWriter": i.endswith("writer"), "DBClusterParameterGroupStatus": "in-sync"}
-        for i in IDS
-    ]
-    return {"Status": status, "DBClusterArn": "arn", "Endpoint": "w.example", "ReaderEndpoint": "r.example",
-            "Port": 5432, "DBClusterMembers": members, **extra}
+    members = (
+        members
+        if members is not None
+        else [
+            {
+                "DBInstanceIdentifier": i,
+                "IsClusterWriter": i.endswith("writer"),
+                "DBClusterParameterGroupStatus": "in-sync",
+            }
+            for i in IDS
+        ]
+    )
+    return {
+        "Status": status,
+        "DBClusterArn": "arn",
+        "Endpoint": "w.example",
+        "ReaderEndpoint": "r.example",
+        "Port": 5432,
+        "DBClusterMembers": members,
+        **extra,
+    }
 
 
 def inst(ident, status):
@@ -25,11 +40,17 @@ def inst(ident, status):
 
 
 def test_progress_line_and_not_done():
-    r = rds.evaluate_wait(CID, IDS, "available", cluster(),
-                          [inst(IDS[0], "available"), inst(IDS[1], "creating"), inst(IDS[2], "available")])
+    r = rds.evaluate_wait(
+        CID,
+        IDS,
+        "available",
+        cluster(),
+        [inst(IDS[0], "available"), inst(IDS[1], "creating"), inst(IDS[2], "available")],
+    )
     assert r["done"] is False and r["failed"] is None
-    assert r["progress"] == ("2/3 instances available (writer available; reader1 creating; reader2 available), "
-                             "cluster available")
+    assert r["progress"] == (
+        "2/3 instances available (writer available; reader1 creating; reader2 available), cluster available"
+    )
 
 
 def test_done_needs_the_cluster_too():
@@ -81,8 +102,14 @@ def test_pending_reboot_readers_first_writer_last():
 class FakeModule:
     def __init__(self, check_mode=False, timeout=30, poll_interval=5):
         self.check_mode = check_mode
-        self.params = {"cluster_identifier": CID, "instance_identifiers": IDS, "state": "available",
-                       "wait_for_cluster": True, "timeout": timeout, "poll_interval": poll_interval}
+        self.params = {
+            "cluster_identifier": CID,
+            "instance_identifiers": IDS,
+            "state": "available",
+            "wait_for_cluster": True,
+            "timeout": timeout,
+            "poll_interval": poll_interval,
+        }
 
     def fail_json(self, **kw):
         raise RuntimeError(kw)
@@ -94,7 +121,7 @@ def test_poll_loop_until_available(monkeypatch):
 
     def fake_instances(client, ids):
         current["s"] = next(answers)
-        return [inst(i, s) for i, s in zip(ids, current["s"])]
+        return [inst(i, s) for i, s in zip(ids, current["s"], strict=True)]
 
     sleeps = []
     monkeypatch.setattr(mod, "describe_cluster", lambda client, cid: cluster())
@@ -120,6 +147,8 @@ def test_check_mode_is_done_without_waiting(monkeypatch):
 
 def test_terminal_status_fails_the_module(monkeypatch):
     monkeypatch.setattr(mod, "describe_cluster", lambda client, cid: cluster())
-    monkeypatch.setattr(mod, "describe_instances", lambda client, ids: [inst(i, "incompatible-parameters") for i in ids])
+    monkeypatch.setattr(
+        mod, "describe_instances", lambda client, ids: [inst(i, "incompatible-parameters") for i in ids]
+    )
     with pytest.raises(RuntimeError, match="incompatible-parameters"):
         mod.wait(FakeModule(), None)
