@@ -31,7 +31,9 @@ $(VENV)/.installed: requirements.txt tools/localcloud/pyproject.toml scripts/fin
 
 setup: $(VENV)/.installed  ## create .venv (Python >= 3.12) with the pinned toolchain
 
-test: setup lint sanity unit localcloud-test builder-test integration molecule  ## every test (CI runs this)
+test: setup lint sanity unit localcloud-test builder-test  ## every test (CI runs this)
+	@# The two long suites each drive their own local clouds: run them side by side (2 cores).
+	$(MAKE) --no-print-directory -j2 --output-sync=target integration molecule
 
 lint: setup  ## ansible-lint (production), yamllint, ruff
 	ansible-lint --offline --profile production
