@@ -228,6 +228,10 @@ class Checker:
                     f"alarm {name} properties",
                 )
                 self.expect(dims == {"DBClusterIdentifier": cluster_id}, f"alarm {name} dimension")
+                tags = {t["Key"]: t["Value"] for t in cw.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]}
+                self.expect(
+                    tags.get("environment") == sfx and tags.get("managed-by") == "ansible", f"alarm {name} tags"
+                )
         return self.failures
 
     # ---------- absent ----------
