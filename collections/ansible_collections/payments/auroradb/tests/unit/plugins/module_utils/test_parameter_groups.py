@@ -154,11 +154,11 @@ def test_modify_and_reset_send_one_call_per_chunk():
     client = FakeClient()
     params = [{"ParameterName": f"p{i}", "ParameterValue": "1", "ApplyMethod": "immediate"} for i in range(45)]
     assert pg.modify_parameters(client, "g", "cluster", params) == 3
-    assert [len(kw["Parameters"]) for _, kw in client.calls] == [20, 20, 5]
-    assert all(kw["DBClusterParameterGroupName"] == "g" and kw["aws_retry"] for _, kw in client.calls)
+    assert [len(kw["Parameters"]) for _call, kw in client.calls] == [20, 20, 5]
+    assert all(kw["DBClusterParameterGroupName"] == "g" and kw["aws_retry"] for _call, kw in client.calls)
     client.calls.clear()
     assert pg.reset_parameters(client, "g", "instance", params[:21]) == 2
-    assert [kw["DBParameterGroupName"] for _, kw in client.calls] == ["g", "g"]
+    assert [kw["DBParameterGroupName"] for _call, kw in client.calls] == ["g", "g"]
 
 
 def test_validation_reports_every_problem_at_once():
