@@ -14,7 +14,7 @@ LOCALCLOUD_STATE_DIR ?= $(CURDIR)/.localcloud
 export LOCALCLOUD_PORT LOCALCLOUD_STATE_DIR
 ENV_SUFFIX ?= local
 
-.PHONY: help setup test lint sanity unit localcloud-test integration molecule molecule-default builder-test demo demo-down \
+.PHONY: help setup test lint sanity unit localcloud-test rotation-test integration molecule molecule-default builder-test demo demo-down \
         localcloud-up localcloud-down clean
 
 help:  ## list targets
@@ -31,7 +31,7 @@ $(VENV)/.installed: requirements.txt tools/localcloud/pyproject.toml scripts/fin
 
 setup: $(VENV)/.installed  ## create .venv (Python >= 3.12) with the pinned toolchain
 
-test: setup lint sanity unit localcloud-test builder-test  ## every test (CI runs this)
+test: setup lint sanity unit localcloud-test rotation-test builder-test  ## every test (CI runs this)
 	@# The two long suites each drive their own local clouds: run them side by side (2 cores).
 	$(MAKE) --no-print-directory -j2 --output-sync=target integration molecule
 
@@ -50,6 +50,9 @@ unit: setup  ## unit tests of modules and module_utils (fast, no network)
 
 localcloud-test: setup  ## the local cloud's own tests (starts its own clouds on free ports)
 	$(BIN)/python -m pytest -q tools/localcloud/tests
+
+rotation-test: setup  ## the rotation function against a real PostgreSQL 15 with TLS (started by the tests)
+	$(BIN)/python -m pytest -q tests/rotation
 
 integration: setup  ## playbooks and modules against local clouds (bad input, lifecycle, secrets)
 	$(BIN)/python -m pytest -q tests/integration
