@@ -43,6 +43,17 @@ def test_lifecycle_secret_safe_teardown_clean_redeploy(localcloud, suffix):
     )
     assert outputs["ClusterEndpoint"].endswith(":5432") and outputs["VpcId"].startswith("vpc-")
 
+    # A static parameter change: members are rebooted one at a time, readers first, then the writer.
+    before = len(localcloud.requests())
+    static = {
+        "env_suffix": suffix,
+        "auroradb_aurora_parameters": {"shared_preload_libraries": "pg_stat_statements,pg_cron"},
+    }
+    localcloud.playbook("site.yml", "-e", json.dumps(static))
+    reboots = [r["resource"] for r in localcloud.requests()[before:] if r["action"] == "RebootDBInstance"]
+    cluster = f"payment-db-cluster-{suffix}"
+    assert reboots == [f"{cluster}-reader1", f"{cluster}-reader2", f"{cluster}-writer"], reboots
+
     first = localcloud.playbook("teardown.yml", "-e", f"env_suffix={suffix}")
     assert recap(first.stdout)["changed"] > 0
     assert _check(localcloud, "absent", suffix) == []

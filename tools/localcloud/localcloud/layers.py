@@ -10,9 +10,26 @@ from pathlib import Path
 from .envelope import Envelope
 from .errors import AwsError
 
+_RESOURCE_PARAMS = (
+    "DBInstanceIdentifier",
+    "DBClusterIdentifier",
+    "DBClusterParameterGroupName",
+    "DBParameterGroupName",
+    "SecretId",
+    "Name",
+    "KeyId",
+    "VpcId",
+    "GroupId",
+    "FunctionName",
+)
+
 
 class Recorder:
-    """Request log: one JSON line per request (time, service, action, mutating, status, seconds)."""
+    """Request log: one JSON line per request (time, service, action, resource, mutating, status, seconds).
+
+    ``resource`` is the request's main identifier (DBInstanceIdentifier, SecretId, ...) when it has one;
+    no other parameter is recorded, so no secret value can end up in the log.
+    """
 
     def __init__(self, path: Path):
         self.path = path
@@ -28,6 +45,7 @@ class Recorder:
             "service": env.service,
             "action": env.action,
             "region": env.region,
+            "resource": next((str(env.params[p]) for p in _RESOURCE_PARAMS if env.params.get(p)), None),
             "mutating": env.mutating,
             "status": int(status.split()[0]),
             "seconds": round(seconds, 4),
