@@ -74,7 +74,7 @@ localcloud-down:
 
 demo: export AWS_URL = http://127.0.0.1:$(LOCALCLOUD_PORT)
 # new instances look "creating" for a while, so the demo shows the wait and its progress lines
-demo: export LOCALCLOUD_RDS_CREATE_SECONDS ?= 15
+demo: export LOCALCLOUD_RDS_CREATE_SECONDS ?= 25
 demo-down: export AWS_URL = http://127.0.0.1:$(LOCALCLOUD_PORT)
 demo: localcloud-up  ## deploy the whole stack on the local cloud and print the outputs
 	ansible-playbook -i inventories/local playbooks/site.yml -e env_suffix=$(ENV_SUFFIX)
