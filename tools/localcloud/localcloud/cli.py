@@ -171,15 +171,27 @@ def _stop_pid(pid: int, timeout: float = 15) -> None:
         pass
 
 
+def _stop_databases(state: State) -> None:
+    # PostgreSQL servers of the data plane: the server stops them on the way out, but it may have been
+    # killed; the records in the state dir are enough.
+    from .postgres import stop_recorded
+
+    stopped = stop_recorded(state.path)
+    if stopped:
+        print(f"localcloud: stopped {stopped} PostgreSQL server(s) left running")
+
+
 def cmd_down(args) -> int:
     state = State(args.state_dir)
     info = state.info()
     if not info or not _pid_alive(info["pid"]):
         for stale in (state.pid_file, state.info_file):
             stale.unlink(missing_ok=True)
+        _stop_databases(state)
         print("localcloud not running")
         return 0
     _stop_pid(info["pid"])
+    _stop_databases(state)
     for stale in (state.pid_file, state.info_file, state.path / "ready"):
         stale.unlink(missing_ok=True)
     print(f"localcloud stopped (pid {info['pid']})")
@@ -212,6 +224,8 @@ def cmd_env(args) -> int:
         "AWS_DEFAULT_REGION": DEFAULT_REGION,
         "LOCALCLOUD_STATE_DIR": str(state.path),
         "LOCALCLOUD_ACCOUNT_ID": ACCOUNT_ID,
+        # the local CA that signs the data plane's PostgreSQL server certificates (made at start-up)
+        "LOCALCLOUD_CA_BUNDLE": str((state.path / "dataplane" / "ca.pem").resolve()),
     }
     for key, value in lines.items():
         print(f"export {key}={value}")

@@ -19,20 +19,22 @@ def build_app(state_dir: Path):
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from . import hooks, patches
+    from .hooks import dataplane
     from .layers import Faults, Latency, Recorder
     from .middleware import LocalCloudApp
 
     patches.apply()
     hooks.register_all()
+    dataplane.configure(state_dir)
     moto_app = DomainDispatcherApplication(create_backend_app)
     recorder, faults, latency = Recorder(state_dir / "requests.jsonl"), Faults(), Latency()
-    app = LocalCloudApp(moto_app, layers=[recorder, faults, latency])
+    app = LocalCloudApp(moto_app, layers=[recorder, faults, latency, dataplane.ParameterSync()])
     app.control = {"recorder": recorder, "faults": faults, "latency": latency, "state_dir": state_dir}
     return ControlApp(app)
 
 
 class ControlApp:
-    """``/_localcloud/*``: health, request log, fault and latency rules. Everything else -> AWS."""
+    """``/_localcloud/*``: health, request log, fault and latency rules, the CA. Everything else -> AWS."""
 
     def __init__(self, app):
         self.app = app
@@ -45,6 +47,12 @@ class ControlApp:
         method = environ.get("REQUEST_METHOD")
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) if method == "POST" else b""
         name = path[len("/_localcloud/") :]
+        if name == "ca":
+            from .hooks import dataplane
+
+            pem = dataplane.ca_file(ctl["state_dir"]).read_bytes()
+            start_response("200 OK", [("Content-Type", "application/x-pem-file"), ("Content-Length", str(len(pem)))])
+            return [pem]
         if name == "health":
             result = {"status": "running", "pid": os.getpid()}
         elif name == "requests":

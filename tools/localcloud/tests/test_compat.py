@@ -243,3 +243,24 @@ def test_exported_logs_get_their_log_group(cloud, network):
     cluster_id = _cluster(rds, network, EnableCloudwatchLogsExports=["postgresql"])
     groups = logs.describe_log_groups(logGroupNamePrefix=f"/aws/rds/cluster/{cluster_id}/")["logGroups"]
     assert [g["logGroupName"] for g in groups] == [f"/aws/rds/cluster/{cluster_id}/postgresql"]
+
+
+def test_log_exports_follow_modify_db_cluster(cloud, network):
+    rds = cloud.client("rds")
+    cluster_id = _cluster(rds, network, EnableCloudwatchLogsExports=["postgresql"])
+
+    def exports():
+        return rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0].get(
+            "EnabledCloudwatchLogsExports", []
+        )
+
+    assert exports() == ["postgresql"]
+    rds.modify_db_cluster(
+        DBClusterIdentifier=cluster_id, CloudwatchLogsExportConfiguration={"DisableLogTypes": ["postgresql"]}
+    )
+    assert exports() == []
+    for _ in range(2):  # enabling twice keeps one entry
+        rds.modify_db_cluster(
+            DBClusterIdentifier=cluster_id, CloudwatchLogsExportConfiguration={"EnableLogTypes": ["postgresql"]}
+        )
+    assert exports() == ["postgresql"]

@@ -1,0 +1,301 @@
+"""Gap 11 (RDS): there is no database behind the endpoints; this puts real PostgreSQL 15 servers there.
+
+* CreateDBCluster (aurora-postgresql) starts a TLS primary with the master user and password and the
+  ``DatabaseName`` database; the first instance (moto's writer) is that primary, every later instance a
+  streaming hot standby (``pg_basebackup -R``).
+* The cluster's ``Endpoint`` is the primary's loopback address, ``ReaderEndpoint`` the first reader's (the
+  primary's when there is none), each instance's ``Endpoint.Address`` its own server's; port = cluster port.
+  The model properties are replaced, so every later response says so; the create responses, rendered
+  before the server existed, are rewritten.
+* ``rds.force_ssl`` of the cluster parameter group decides whether plaintext is rejected (pg_hba); the
+  :class:`ParameterSync` layer re-applies it after every successful parameter-group or ModifyDBCluster
+  call (a layer, because ResetDBClusterParameterGroup is answered by a before-hook, which skips after-hooks).
+* ModifyDBCluster MasterUserPassword -> ALTER ROLE; RebootDBInstance restarts; DeleteDBInstance and
+  DeleteDBCluster stop and remove; shutdown (and ``localcloud down``) stop them all.
+
+``LOCALCLOUD_DATAPLANE=0`` switches this off; without the PostgreSQL binaries it logs one warning and the
+local cloud stays control plane only. Server management lives in :mod:`localcloud.postgres`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import ACCOUNT_ID, postgres
+from ..envelope import Envelope
+from ..middleware import after
+from . import on_shutdown
+
+log = logging.getLogger("localcloud.dataplane")
+
+ENGINES = ("aurora-postgresql", "postgres")
+FORCE_SSL_DEFAULT = "0"  # aurora-postgresql15 engine default (data/aurora-postgresql15.json)
+PRIMARY = "_localcloud_primary"  # on a DBCluster: its primary Server
+SERVER = "_localcloud_server"  # on a DBInstance: its standby Server
+
+_PLANE: postgres.DataPlane | None = None
+_LOCK = threading.Lock()
+
+
+@dataclass(eq=False)
+class _Entry:
+    server: postgres.Server
+    region: str
+    cluster: object  # moto DBCluster
+    instance: object | None = None  # moto DBInstance (standbys only)
+    replication_password: str | None = None
+
+
+_ENTRIES: list[_Entry] = []
+
+
+def configure(state_dir: Path) -> None:
+    """Called once at start-up with the state dir: CA, leftovers of a killed earlier run, the data plane."""
+    global _PLANE
+    postgres.Pki(Path(state_dir) / "dataplane").ensure()
+    if os.environ.get("LOCALCLOUD_DATAPLANE", "1").strip().lower() in ("0", "false", "no", "off"):
+        log.info("data plane switched off (LOCALCLOUD_DATAPLANE=0): control plane only")
+        return
+    missing = postgres.available()
+    if missing:
+        log.warning(
+            "PostgreSQL binaries missing in %s (%s): no data plane, control plane only",
+            postgres.PG_BIN,
+            ", ".join(missing),
+        )
+        return
+    leftover = postgres.stop_recorded(state_dir)
+    if leftover:
+        log.info("stopped %d PostgreSQL servers left by an earlier run", leftover)
+    _PLANE = postgres.DataPlane(state_dir)
+    on_shutdown(_stop_everything)
+
+
+def ca_file(state_dir: Path) -> Path:
+    return postgres.Pki(Path(state_dir) / "dataplane").ensure()
+
+
+def _stop_everything() -> None:
+    global _PLANE
+    plane, _PLANE = _PLANE, None
+    with _LOCK:
+        _ENTRIES.clear()
+    if plane is not None:
+        plane.stop_all()
+
+
+# --------------------------------------------------------------------------------------------- the model
+def _install() -> None:
+    from moto.rds.models import DBCluster, DBInstance
+
+    if getattr(DBCluster, "_localcloud_dataplane", False):
+        return
+    cluster_endpoint, cluster_reader, instance_address = (
+        DBCluster.endpoint.fget,
+        DBCluster.reader_endpoint.fget,
+        DBInstance.address.fget,
+    )
+
+    def endpoint(self):
+        primary = getattr(self, PRIMARY, None)
+        return primary.address if primary is not None else cluster_endpoint(self)
+
+    def reader_endpoint(self):
+        primary = getattr(self, PRIMARY, None)
+        if primary is None:
+            return cluster_reader(self)
+        for member in self._members:  # creation order
+            server = getattr(member, SERVER, None)
+            if server is not None and server.pid and not member.is_cluster_writer:
+                return server.address
+        return primary.address
+
+    def address(self):
+        cluster = getattr(self, "cluster", None)
+        primary = getattr(cluster, PRIMARY, None)
+        if primary is not None and getattr(self, "is_cluster_writer", False):
+            return primary.address
+        server = getattr(self, SERVER, None)
+        return server.address if server is not None else instance_address(self)
+
+    DBCluster.endpoint = property(endpoint)
+    DBCluster.reader_endpoint = property(reader_endpoint)
+    DBInstance.address = property(address)
+    DBCluster._localcloud_dataplane = True
+
+
+_install()
+
+
+def _backend(region: str):
+    from moto.rds.models import rds_backends
+
+    return rds_backends[ACCOUNT_ID][region]
+
+
+def _cluster(region: str, identifier: str | None):
+    clusters = _backend(region).clusters
+    if not identifier:
+        return None
+    return clusters.get(identifier) or clusters.get(identifier.lower())
+
+
+def _force_ssl(region: str, cluster) -> bool:
+    group = _backend(region).db_cluster_parameter_groups.get((cluster.parameter_group or "").lower())
+    value = None
+    if group is not None:
+        value = (group.parameters.get("rds.force_ssl") or {}).get("ParameterValue")
+    return str(value if value is not None else FORCE_SSL_DEFAULT).strip() == "1"
+
+
+def _rewrite(body: bytes, old: str, new: str) -> bytes:
+    return body.replace(f">{old}<".encode(), f">{new}<".encode())
+
+
+def _primary_entry(cluster) -> _Entry | None:
+    with _LOCK:
+        return next((e for e in _ENTRIES if e.cluster is cluster and e.instance is None), None)
+
+
+# --------------------------------------------------------------------------------------------- hooks
+@after("rds", "CreateDBCluster")
+def start_primary(env: Envelope, body: bytes) -> bytes | None:
+    plane = _PLANE
+    cluster = _cluster(env.region, env.param("DBClusterIdentifier"))
+    if plane is None or cluster is None or cluster.engine not in ENGINES:
+        return None
+    old_writer, old_reader = cluster.endpoint, cluster.reader_endpoint
+    # A managed master password lives only in moto's secret: no one could log in with it anyway.
+    password = env.param("MasterUserPassword") or secrets.token_urlsafe(24)
+    started = time.monotonic()
+    try:
+        server, replication_password = plane.create_primary(
+            owner=f"cluster {cluster.db_cluster_identifier}",
+            port=int(cluster.port),
+            master_user=cluster.master_username,
+            master_password=password,
+            database=env.param("DatabaseName"),
+            force_ssl=_force_ssl(env.region, cluster),
+        )
+    except Exception:
+        log.exception("cluster %s: no PostgreSQL primary, control plane only", cluster.db_cluster_identifier)
+        return None
+    with _LOCK:
+        _ENTRIES.append(_Entry(server, env.region, cluster, replication_password=replication_password))
+    setattr(cluster, PRIMARY, server)
+    log.info(
+        "cluster %s: primary on %s:%s (%.2fs)",
+        cluster.db_cluster_identifier,
+        server.address,
+        server.port,
+        time.monotonic() - started,
+    )
+    return _rewrite(_rewrite(body, old_writer, server.address), old_reader, server.address)
+
+
+@after("rds", "CreateDBInstance")
+def start_standby(env: Envelope, body: bytes) -> bytes | None:
+    plane = _PLANE
+    instance = _backend(env.region).databases.get((env.param("DBInstanceIdentifier") or "").lower())
+    cluster = getattr(instance, "cluster", None)
+    primary = _primary_entry(cluster) if cluster is not None else None
+    if plane is None or primary is None or instance.is_cluster_writer:
+        return None  # the writer is the primary (its address already says so)
+    old_address = instance.address
+    started = time.monotonic()
+    try:
+        server = plane.create_standby(
+            primary.server, primary.replication_password, owner=f"instance {instance.db_instance_identifier}"
+        )
+    except Exception:
+        log.exception("instance %s: no PostgreSQL standby", instance.db_instance_identifier)
+        return None
+    with _LOCK:
+        _ENTRIES.append(_Entry(server, env.region, cluster, instance))
+    setattr(instance, SERVER, server)
+    log.info(
+        "instance %s: standby on %s:%s (%.2fs)",
+        instance.db_instance_identifier,
+        server.address,
+        server.port,
+        time.monotonic() - started,
+    )
+    return _rewrite(body, old_address, server.address)
+
+
+@after("rds", "ModifyDBCluster")
+def change_master_password(env: Envelope, body: bytes) -> None:
+    password = env.param("MasterUserPassword")
+    cluster = _cluster(env.region, env.param("NewDBClusterIdentifier")) or _cluster(
+        env.region, env.param("DBClusterIdentifier")
+    )
+    entry = _primary_entry(cluster) if password and cluster is not None else None
+    if entry is None:
+        return
+    user = postgres.sql_identifier(cluster.master_username)
+    entry.server.admin(f"ALTER ROLE {user} WITH PASSWORD {postgres.sql_literal(password)};\n")
+
+
+@after("rds", "RebootDBInstance")
+def restart_server(env: Envelope, body: bytes) -> None:
+    instance = _backend(env.region).databases.get((env.param("DBInstanceIdentifier") or "").lower())
+    if instance is None:
+        return
+    server = getattr(instance, SERVER, None)
+    if getattr(instance, "is_cluster_writer", False):
+        server = getattr(getattr(instance, "cluster", None), PRIMARY, None) or server
+    if server is not None and server.pid:
+        server.restart()
+
+
+@after("rds", "DeleteDBInstance", "DeleteDBCluster")
+def stop_deleted(env: Envelope, body: bytes) -> None:
+    """Stop the servers whose instance (standbys) or cluster (all) is no longer in moto's model."""
+    backend = _backend(env.region)
+    instances, clusters = set(map(id, backend.databases.values())), set(map(id, backend.clusters.values()))
+    with _LOCK:
+        gone = [
+            e
+            for e in _ENTRIES
+            if e.region == env.region
+            and (id(e.cluster) not in clusters or (e.instance is not None and id(e.instance) not in instances))
+        ]
+        for entry in gone:
+            _ENTRIES.remove(entry)
+    for entry in gone:
+        entry.server.stop()
+        log.info("%s: server on %s:%s stopped", entry.server.owner, entry.server.address, entry.server.port)
+
+
+def sync_parameters(region: str) -> None:
+    """Give every server the ``rds.force_ssl`` of its cluster's current parameter group (reload on change)."""
+    with _LOCK:
+        entries = [e for e in _ENTRIES if e.region == region]
+    for entry in entries:
+        entry.server.set_force_ssl(_force_ssl(region, entry.cluster))
+
+
+class ParameterSync:
+    """Layer: after a successful parameter-group or ModifyDBCluster call, re-apply ``rds.force_ssl``."""
+
+    def before(self, env: Envelope) -> None:
+        return None
+
+    def after(self, env: Envelope, status: str, body: bytes) -> bytes:
+        if (
+            _PLANE is not None
+            and env.service == "rds"
+            and status.startswith("2")
+            and (env.action == "ModifyDBCluster" or env.action.endswith("DBClusterParameterGroup"))
+        ):
+            try:
+                sync_parameters(env.region)
+            except Exception:  # the API call itself succeeded; say so, and log why the servers did not follow
+                log.exception("rds.force_ssl not applied after %s", env.action)
+        return body

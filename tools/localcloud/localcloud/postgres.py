@@ -1,0 +1,633 @@
+"""Real PostgreSQL 15 servers for the local cloud's Aurora clusters: TLS, a primary and hot standbys.
+
+No moto here: :mod:`localcloud.hooks.dataplane` maps clusters and instances onto these servers; the CLI
+imports only :func:`stop_recorded` (``localcloud down`` works even when the server process is gone).
+
+Layout::
+
+    <state_dir>/dataplane/ca.pem, ca.key     local CA (once per state dir), ca.pem world-readable
+    <state_dir>/dataplane/roots              base directories this state dir created (one per process)
+    <state_dir>/dataplane/servers/<n>.json   one record per running server: pid, data dir, address
+
+    /tmp/localcloud-pg-XXXX/                 base directory (owned by ``postgres`` when we run as root,
+        ca.pem, template/                    as the state dir may sit where that user cannot reach)
+        <n>/data, <n>/server.crt|key         one server: data dir, certificate, unix socket, log
+
+PostgreSQL refuses to run as root: then every PostgreSQL binary runs as ``postgres`` through
+``runuser -u postgres --``. Administration goes through the unix socket in the server's private directory,
+as the superuser ``localcloud_admin`` (peer authentication, mapped from the OS user); TCP is for clients
+(scram-sha-256) and for replication (``localcloud_replicator``, random password, TLS only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import ipaddress
+import json
+import logging
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+log = logging.getLogger("localcloud.postgres")
+
+PG_BIN = Path(os.environ.get("LOCALCLOUD_PG_BIN", "/usr/lib/postgresql/15/bin"))
+PG_USER = "postgres"  # the Debian package's system user, used when we run as root
+ADMIN = "localcloud_admin"
+REPLICATOR = "localcloud_replicator"
+BINARIES = ("initdb", "pg_ctl", "postgres", "pg_basebackup", "psql")
+FIRST_ADDRESS = ipaddress.ip_address("127.0.1.1")
+_LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
+MAX_ADDRESS_ATTEMPTS = 50
+
+_SERVER_SETTINGS = """
+# ---- local cloud (all servers) ----
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+shared_buffers = 16MB
+max_connections = 40
+max_wal_senders = 10
+wal_level = replica
+hot_standby = on
+password_encryption = 'scram-sha-256'
+huge_pages = off
+logging_collector = off
+include 'localcloud.conf'
+"""
+
+
+def available() -> list[str]:
+    """The PostgreSQL binaries that are missing (empty when the data plane can run)."""
+    return [name for name in BINARIES if not os.access(PG_BIN / name, os.X_OK)]
+
+
+def sql_literal(value: str) -> str:
+    # standard_conforming_strings is on (the default since 9.1): only the quote needs doubling.
+    if "\x00" in value:
+        raise ValueError("NUL in an SQL string")
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_identifier(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("NUL in an SQL identifier")
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().split(") ", 1)[1][0] != "Z"  # a zombie has stopped
+    except OSError:
+        return False
+
+
+def _is_postmaster_of(pid: int, data_dir: str) -> bool:
+    """Guard against pid reuse: the process must be a postgres started on this data dir."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return bool(cmdline) and cmdline[0].endswith(b"postgres") and data_dir.encode() in cmdline
+
+
+def stop_pid(pid: int, data_dir: str, timeout: float = 10.0) -> None:
+    """Fast shutdown (SIGINT) of the postmaster ``pid``; SIGKILL if it is still there after ``timeout``."""
+    if not _pid_alive(pid) or not _is_postmaster_of(pid, data_dir):
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _pid_alive(pid):
+        time.sleep(0.02)
+    if _pid_alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def stop_recorded(state_dir: Path) -> int:
+    """Stop every server recorded under ``state_dir`` and remove the base directories; returns how many.
+
+    Works without the local cloud process (it may have been killed): only the records are needed.
+    """
+    top = Path(state_dir) / "dataplane"
+    records = []
+    for path in sorted((top / "servers").glob("*.json")):
+        try:
+            records.append((path, json.loads(path.read_text())))
+        except (OSError, ValueError):
+            path.unlink(missing_ok=True)
+    for _, record in records:  # signal all first, then wait: shutdowns run in parallel
+        pid, data = record.get("pid"), record.get("data", "")
+        if pid and _pid_alive(pid) and _is_postmaster_of(pid, data):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGINT)
+    stopped = 0
+    for path, record in records:
+        if record.get("pid"):
+            stop_pid(record["pid"], record.get("data", ""))
+            stopped += 1
+        path.unlink(missing_ok=True)
+    roots = top / "roots"
+    if roots.exists():
+        for line in roots.read_text().splitlines():
+            root = Path(line.strip())
+            # only directories we made: /tmp/localcloud-pg-*
+            if root.name.startswith("localcloud-pg-") and root.is_dir():
+                shutil.rmtree(root, ignore_errors=True)
+        roots.unlink(missing_ok=True)
+    return stopped
+
+
+# --------------------------------------------------------------------------------------------- certificates
+class Pki:
+    """The local CA of one state dir (created once, kept) and server certificates signed by it."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.ca_file = directory / "ca.pem"
+        self.key_file = directory / "ca.key"
+        self._lock = threading.Lock()
+        self._ca = None
+
+    def ensure(self) -> Path:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+
+        with self._lock:
+            if self._ca is not None:
+                return self.ca_file
+            if self.ca_file.exists() and self.key_file.exists():
+                cert = x509.load_pem_x509_certificate(self.ca_file.read_bytes())
+                key = serialization.load_pem_private_key(self.key_file.read_bytes(), password=None)
+            else:
+                key, cert = self._new_ca()
+                self.directory.mkdir(parents=True, exist_ok=True)
+                _write(self.key_file, _key_pem(key), 0o600)
+                _write(self.ca_file, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+            self._ca = key, cert
+            return self.ca_file
+
+    @staticmethod
+    def _new_ca():
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"localcloud CA {secrets.token_hex(4)}")])
+        now = datetime.datetime.now(datetime.UTC)
+        usage = x509.KeyUsage(
+            digital_signature=True,
+            content_commitment=False,
+            key_encipherment=False,
+            data_encipherment=False,
+            key_agreement=False,
+            key_cert_sign=True,
+            crl_sign=True,
+            encipher_only=False,
+            decipher_only=False,
+        )
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(usage, critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(key, hashes.SHA256())
+        )
+        return key, cert
+
+    def server_pair(self, address: str) -> tuple[bytes, bytes]:
+        """(certificate PEM, key PEM) for a server on ``address`` (IP SAN) and ``localhost`` (DNS SAN)."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+        self.ensure()
+        ca_key, ca_cert = self._ca
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = datetime.datetime.now(datetime.UTC)
+        san = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(address)), x509.DNSName("localhost")])
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address)]))
+            .issuer_name(ca_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=365))
+            .add_extension(san, critical=False)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256())
+        )
+        return cert.public_bytes(serialization.Encoding.PEM), _key_pem(key)
+
+
+def _key_pem(key) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def _write(path: Path, data: bytes | str, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data.encode() if isinstance(data, str) else data)
+    os.chmod(path, mode)
+
+
+# --------------------------------------------------------------------------------------------- servers
+class StartError(RuntimeError):
+    def __init__(self, message: str, address_in_use: bool = False):
+        super().__init__(message)
+        self.address_in_use = address_in_use
+
+
+class Server:
+    """One PostgreSQL server: a directory with its data dir, certificate, socket and log."""
+
+    def __init__(self, plane: DataPlane, name: str, port: int, role: str, owner: str):
+        self.plane = plane
+        self.name = name
+        self.port = port
+        self.role = role  # "primary" | "standby"
+        self.owner = owner  # for the record: cluster/instance it serves
+        self.dir = plane.root / name
+        self.data = self.dir / "data"
+        self.log = self.dir / "postgres.log"
+        self.address: str | None = None
+        self.pid: int | None = None
+        self.force_ssl = True
+
+    # -- files
+    def _write_config(self) -> None:
+        cert, key = self.plane.pki.server_pair(self.address)
+        self.plane.write(self.dir / "server.crt", cert, 0o644)
+        self.plane.write(self.dir / "server.key", key, 0o600)
+        self.plane.write(
+            self.data / "localcloud.conf",
+            f"listen_addresses = '{self.address}'\n"
+            f"port = {self.port}\n"
+            f"unix_socket_directories = '{self.dir}'\n"
+            "unix_socket_permissions = 0700\n"
+            "ssl = on\n"
+            f"ssl_cert_file = '{self.dir / 'server.crt'}'\n"
+            f"ssl_key_file = '{self.dir / 'server.key'}'\n",
+            0o600,
+        )
+        self.plane.write(self.data / "pg_ident.conf", f"localcloud {self.plane.os_user} {ADMIN}\n", 0o600)
+        self._write_hba()
+
+    def _write_hba(self) -> None:
+        lines = [
+            "# written by the local cloud; rds.force_ssl=" + ("1" if self.force_ssl else "0"),
+            f"local all {ADMIN} peer map=localcloud",
+            "local all all reject",
+            f"host all {ADMIN} 127.0.0.0/8 reject",
+            f"hostssl replication {REPLICATOR} 127.0.0.0/8 scram-sha-256",
+            "host replication all 127.0.0.0/8 reject",
+            f"host all {REPLICATOR} 127.0.0.0/8 reject",
+            "hostssl all all 127.0.0.0/8 scram-sha-256",
+            "hostnossl all all 127.0.0.0/8 reject" if self.force_ssl else "host all all 127.0.0.0/8 scram-sha-256",
+        ]
+        self.plane.write(self.data / "pg_hba.conf", "\n".join(lines) + "\n", 0o600)
+
+    # -- process
+    def _start_once(self) -> None:
+        self._write_config()
+        size = self.log.stat().st_size if self.log.exists() else 0
+        result = self.plane.run(
+            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start", check=False
+        )
+        if result.returncode == 0:
+            self.pid = int((self.data / "postmaster.pid").read_text().split()[0])
+            return
+        tail = ""
+        with contextlib.suppress(OSError), open(self.log, "rb") as fh:
+            fh.seek(size)
+            tail = fh.read().decode(errors="replace")
+        in_use = "Address already in use" in tail or "could not create any TCP/IP sockets" in tail
+        raise StartError(f"postgres did not start on {self.address}:{self.port}: {tail.strip()[-500:]}", in_use)
+
+    def start(self, address: str | None = None) -> None:
+        """Start on ``address`` (a restart keeps its address) or on the next free loopback address."""
+        if address:
+            self.address = address
+            self._start_once()
+        else:
+            for _ in range(MAX_ADDRESS_ATTEMPTS):
+                self.address = self.plane.reserve_address(self.port)
+                try:
+                    self._start_once()
+                    break
+                except StartError as exc:
+                    if not exc.address_in_use:
+                        self.plane.release_address(self.address, self.port)
+                        raise
+                    # taken by another process meanwhile: keep it reserved so we do not retry it
+                    log.info("%s:%s taken meanwhile, trying the next address", self.address, self.port)
+            else:
+                raise StartError(f"no free loopback address for port {self.port}")
+        self.plane.record(self)
+
+    def stop(self, remove: bool = True) -> None:
+        if self.pid:
+            stop_pid(self.pid, str(self.data))
+        self.pid = None
+        if remove:
+            self.plane.forget(self)
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def restart(self) -> None:
+        address = self.address
+        self.stop(remove=False)
+        self.start(address)
+
+    def set_force_ssl(self, force_ssl: bool) -> None:
+        """Rewrite pg_hba.conf and reload (pg_ctl reload = SIGHUP) when the setting changed."""
+        if force_ssl == self.force_ssl:
+            return
+        self.force_ssl = force_ssl
+        self._write_hba()
+        if self.pid:
+            self.reload()
+
+    def reload(self) -> None:
+        before = self._reloads()
+        os.kill(self.pid, signal.SIGHUP)
+        # The postmaster reloads pg_hba.conf right after logging this line; wait for it, briefly.
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and self._reloads() <= before:
+            time.sleep(0.01)
+        time.sleep(0.01)
+
+    def _reloads(self) -> int:
+        try:
+            return self.log.read_bytes().count(b"received SIGHUP, reloading configuration files")
+        except OSError:
+            return 0
+
+    def admin(self, sql: str, database: str = "postgres") -> str:
+        """Run SQL as the local superuser over the unix socket (SQL on stdin, never on a command line)."""
+        script = "SET log_min_error_statement = panic;\n" + sql  # statements may hold passwords
+        result = self.plane.run(
+            str(PG_BIN / "psql"),
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            str(self.dir),
+            "-p",
+            str(self.port),
+            "-U",
+            ADMIN,
+            "-d",
+            database,
+            "-f",
+            "-",
+            input_text=script,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"administration on {self.name} failed: {result.stderr.strip()[-300:]}")
+        return result.stdout
+
+    def record_data(self) -> dict:
+        return {
+            "pid": self.pid,
+            "data": str(self.data),
+            "dir": str(self.dir),
+            "address": self.address,
+            "port": self.port,
+            "role": self.role,
+            "owner": self.owner,
+        }
+
+
+class DataPlane:
+    """The PostgreSQL servers of one local cloud process."""
+
+    def __init__(self, state_dir: Path):
+        self.top = Path(state_dir) / "dataplane"
+        (self.top / "servers").mkdir(parents=True, exist_ok=True)
+        self.pki = Pki(self.top)
+        self.pki.ensure()
+        self.as_root = os.geteuid() == 0
+        self.os_user = PG_USER if self.as_root else pwd.getpwuid(os.geteuid()).pw_name
+        self.root = Path(tempfile.mkdtemp(prefix="localcloud-pg-", dir="/tmp"))  # noqa: S108 - private, 0700
+        with open(self.top / "roots", "a") as fh:
+            fh.write(f"{self.root}\n")
+        if self.as_root:
+            shutil.chown(self.root, PG_USER, PG_USER)
+        self.ca_file = self.root / "ca.pem"
+        self.write(self.ca_file, self.pki.ca_file.read_bytes(), 0o644)
+        self._lock = threading.Lock()
+        self._reserved: set[tuple[str, int]] = set()
+        self._servers: dict[str, Server] = {}
+        self._counter = 0
+        self._template_ready = threading.Event()
+        self._template_error: Exception | None = None
+        threading.Thread(target=self._make_template, name="localcloud-pg-template", daemon=True).start()
+
+    # -- helpers
+    def run(self, *args: str, input_text: str | None = None, env: dict | None = None, check: bool = True):
+        cmd = ["runuser", "-u", PG_USER, "--", *args] if self.as_root else list(args)
+        full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C", **(env or {})}
+        result = subprocess.run(
+            cmd, input=input_text, env=full_env, cwd=self.root, capture_output=True, text=True, timeout=120, check=False
+        )
+        if check and result.returncode != 0:
+            raise RuntimeError(f"{Path(args[0]).name} failed: {(result.stderr or result.stdout).strip()[-500:]}")
+        return result
+
+    def write(self, path: Path, data: bytes | str, mode: int) -> None:
+        _write(path, data, mode)
+        if self.as_root:
+            shutil.chown(path, PG_USER, PG_USER)
+
+    def _new_dir(self) -> str:
+        with self._lock:
+            self._counter += 1
+            name = str(self._counter)
+        path = self.root / name
+        path.mkdir(mode=0o700)
+        if self.as_root:
+            shutil.chown(path, PG_USER, PG_USER)
+        return name
+
+    # -- addresses
+    def reserve_address(self, port: int) -> str:
+        """The first loopback address from 127.0.1.1 up where ``port`` can be bound, reserved in-process."""
+        with self._lock:
+            address = FIRST_ADDRESS
+            while address in _LOOPBACK:
+                text = str(address)
+                if (text, port) not in self._reserved and _bindable(text, port):
+                    self._reserved.add((text, port))
+                    return text
+                address += 1
+        raise StartError(f"no free loopback address for port {port}")
+
+    def release_address(self, address: str | None, port: int) -> None:
+        with self._lock:
+            self._reserved.discard((address, port))
+
+    # -- records
+    def record(self, server: Server) -> None:
+        with self._lock:
+            self._servers[server.name] = server
+        _write(self.top / "servers" / f"{self.root.name}-{server.name}.json", json.dumps(server.record_data()), 0o600)
+
+    def forget(self, server: Server) -> None:
+        with self._lock:
+            self._servers.pop(server.name, None)
+        (self.top / "servers" / f"{self.root.name}-{server.name}.json").unlink(missing_ok=True)
+        self.release_address(server.address, server.port)
+
+    # -- template (initdb once per process, copied for every primary)
+    def _make_template(self) -> None:
+        try:
+            template = self.root / "template"
+            self.run(
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(template),
+                "-U",
+                ADMIN,
+                "-A",
+                "reject",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+                "--no-instructions",
+            )
+            with open(template / "postgresql.conf", "a") as fh:
+                fh.write(_SERVER_SETTINGS)
+        except Exception as exc:  # noqa: BLE001 - reported to whoever waits for the template
+            self._template_error = exc
+        finally:
+            self._template_ready.set()
+
+    def _template(self) -> Path:
+        self._template_ready.wait(120)
+        if self._template_error is not None:
+            raise RuntimeError(f"initdb failed: {self._template_error}")
+        return self.root / "template"
+
+    # -- servers
+    def create_primary(
+        self, owner: str, port: int, master_user: str, master_password: str, database: str | None, force_ssl: bool
+    ) -> tuple[Server, str]:
+        """Start a primary; returns it and the replication password."""
+        template = self._template()
+        server = Server(self, self._new_dir(), port, "primary", owner)
+        server.force_ssl = force_ssl
+        self.run("cp", "-a", str(template), str(server.data))
+        try:
+            server.start()
+            replication_password = secrets.token_urlsafe(24)
+            user = sql_identifier(master_user)
+            server.admin(
+                f"CREATE ROLE {user} LOGIN CREATEDB CREATEROLE PASSWORD {sql_literal(master_password)};\n"
+                f"GRANT pg_monitor, pg_signal_backend TO {user};\n"
+                f"GRANT ALL ON SCHEMA public TO {user} WITH GRANT OPTION;\n"
+                f"CREATE ROLE {REPLICATOR} REPLICATION LOGIN PASSWORD {sql_literal(replication_password)};\n"
+                + (f"CREATE DATABASE {sql_identifier(database)} OWNER {user};\n" if database else "")
+            )
+        except Exception:
+            server.stop()
+            raise
+        return server, replication_password
+
+    def create_standby(self, primary: Server, replication_password: str, owner: str) -> Server:
+        server = Server(self, self._new_dir(), primary.port, "standby", owner)
+        server.force_ssl = primary.force_ssl
+        conninfo = {
+            "PGPASSWORD": replication_password,
+            "PGSSLMODE": "verify-full",
+            "PGSSLROOTCERT": str(self.ca_file),
+            "PGCONNECT_TIMEOUT": "10",
+        }
+        try:
+            self.run(
+                str(PG_BIN / "pg_basebackup"),
+                "-D",
+                str(server.data),
+                "-h",
+                primary.address,
+                "-p",
+                str(primary.port),
+                "-U",
+                REPLICATOR,
+                "-R",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+                "--no-sync",
+                "--no-manifest",
+                "-w",
+                env=conninfo,
+            )
+            server.start()
+        except Exception:
+            server.stop()
+            raise
+        return server
+
+    def servers(self) -> list[Server]:
+        with self._lock:
+            return list(self._servers.values())
+
+    def stop_all(self) -> None:
+        servers = self.servers()
+        for server in servers:  # signal all first: shutdowns run in parallel
+            if server.pid and _is_postmaster_of(server.pid, str(server.data)):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(server.pid, signal.SIGINT)
+        for server in servers:
+            server.stop()
+        self._template_ready.wait(30)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _bindable(address: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as postgres does: TIME_WAIT is no conflict
+        try:
+            sock.bind((address, port))
+        except OSError:
+            return False
+    return True

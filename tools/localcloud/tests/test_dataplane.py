@@ -1,0 +1,326 @@
+"""Gap 11: real PostgreSQL servers behind the cluster and instance endpoints (TLS, standbys, force_ssl)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import ssl
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pg8000.native
+import pytest
+from conftest import Cloud, free_port, run_cli
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+USER = "dbadmin"
+PASSWORD = "first-Password-1"
+
+pytestmark = pytest.mark.skipif(not (PG_BIN / "initdb").exists(), reason="PostgreSQL 15 binaries not installed")
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def _connect(host, password=PASSWORD, ca=None, database="payments", port=5432):
+    # verify-full (CA and host name) with a CA; plaintext without (pg8000: None would mean "try TLS")
+    context = ssl.create_default_context(cafile=str(ca)) if ca else False
+    return pg8000.native.Connection(
+        USER, host=host, port=port, password=password, database=database, ssl_context=context, timeout=5
+    )
+
+
+def _sqlstate(excinfo) -> str:
+    return excinfo.value.args[0]["C"]
+
+
+def _listening(address: str, port: int = 5432) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(2)
+        return sock.connect_ex((address, port)) == 0
+
+
+def _force_ssl(rds, group: str, value: str) -> None:
+    rds.modify_db_cluster_parameter_group(
+        DBClusterParameterGroupName=group,
+        Parameters=[{"ParameterName": "rds.force_ssl", "ParameterValue": value, "ApplyMethod": "immediate"}],
+    )
+
+
+def _create_cluster(rds, cluster_id: str, instances: int, group: str | None = None) -> dict:
+    kwargs = {"DBClusterParameterGroupName": group} if group else {}
+    rds.create_db_cluster(
+        DBClusterIdentifier=cluster_id,
+        Engine="aurora-postgresql",
+        EngineVersion="15.4",
+        MasterUsername=USER,
+        MasterUserPassword=PASSWORD,
+        DatabaseName="payments",
+        **kwargs,
+    )
+    for i in range(instances):
+        rds.create_db_instance(
+            DBInstanceIdentifier=f"{cluster_id}-{i}",
+            DBClusterIdentifier=cluster_id,
+            Engine="aurora-postgresql",
+            DBInstanceClass="db.r6g.large",
+        )
+    return _describe(rds, cluster_id)
+
+
+def _describe(rds, cluster_id: str) -> dict:
+    cluster = rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]
+    instances = rds.describe_db_instances(Filters=[{"Name": "db-cluster-id", "Values": [cluster_id]}])["DBInstances"]
+    writer = next(m["DBInstanceIdentifier"] for m in cluster["DBClusterMembers"] if m["IsClusterWriter"])
+    return {
+        "cluster": cluster,
+        "writer": writer,
+        "addresses": {i["DBInstanceIdentifier"]: i["Endpoint"]["Address"] for i in instances},
+        "ports": {i["Endpoint"]["Port"] for i in instances},
+    }
+
+
+def _delete_cluster(rds, cluster_id: str) -> None:
+    members = rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]["DBClusterMembers"]
+    for member in members:
+        rds.delete_db_instance(DBInstanceIdentifier=member["DBInstanceIdentifier"], SkipFinalSnapshot=True)
+    rds.delete_db_cluster(DBClusterIdentifier=cluster_id, SkipFinalSnapshot=True)
+
+
+def _postgres_processes(data_dirs: list[str]) -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            state = (proc / "stat").read_text().split(") ", 1)[1][0]
+        except OSError:
+            continue
+        if state != "Z" and any(d.encode() in cmdline for d in data_dirs):
+            pids.append(int(proc.name))
+    return pids
+
+
+def _running(pid: int) -> bool:
+    try:
+        return (Path(f"/proc/{pid}") / "stat").read_text().split(") ", 1)[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def _records(state_dir: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in (state_dir / "dataplane" / "servers").glob("*.json")]
+
+
+@pytest.fixture(scope="module")
+def ca(cloud) -> Path:
+    return cloud.state_dir / "dataplane" / "ca.pem"
+
+
+@pytest.fixture(scope="module")
+def secured(cloud):
+    """A cluster with rds.force_ssl=1 and three instances (a writer, two readers)."""
+    rds = cloud.client("rds")
+    group = _name("force-ssl")
+    rds.create_db_cluster_parameter_group(
+        DBClusterParameterGroupName=group, DBParameterGroupFamily="aurora-postgresql15", Description="tls only"
+    )
+    _force_ssl(rds, group, "1")
+    cluster_id = _name("dataplane")
+    started = time.monotonic()
+    info = _create_cluster(rds, cluster_id, 3, group)
+    info.update(id=cluster_id, group=group, seconds=time.monotonic() - started)
+    yield info
+    _delete_cluster(rds, cluster_id)
+
+
+def test_endpoints_point_at_loopback_servers(cloud, secured):
+    cluster, addresses = secured["cluster"], secured["addresses"]
+    writer = addresses[secured["writer"]]
+    readers = [a for i, a in addresses.items() if i != secured["writer"]]
+    assert cluster["Endpoint"] == writer
+    assert cluster["ReaderEndpoint"] in readers
+    assert len(set(addresses.values())) == 3
+    assert cluster["Port"] == 5432 and secured["ports"] == {5432}
+    for address in addresses.values():
+        assert address.startswith("127.") and _listening(address)
+    assert secured["seconds"] < 30, f"cluster with 3 instances took {secured['seconds']:.1f}s"
+
+
+def test_ca_is_served_and_exported(cloud, ca):
+    with urllib.request.urlopen(f"{cloud.endpoint}/_localcloud/ca", timeout=5) as resp:
+        assert resp.read() == ca.read_bytes()
+    assert b"BEGIN CERTIFICATE" in ca.read_bytes()
+    assert os.stat(ca).st_mode & 0o004, "ca.pem must be world-readable"
+    env = run_cli("env", "--state-dir", str(cloud.state_dir)).stdout
+    assert f"export LOCALCLOUD_CA_BUNDLE={ca.resolve()}" in env.splitlines()
+
+
+def test_write_on_writer_read_on_reader(secured, ca):
+    table = pg8000.native.identifier(_name("t").replace("-", "_"))
+    writer = _connect(secured["cluster"]["Endpoint"], ca=ca)
+    try:
+        writer.run(f"CREATE TABLE {table} (id int PRIMARY KEY, note text)")
+        writer.run(f"INSERT INTO {table} VALUES (1, 'hello')")  # noqa: S608 - our own identifier
+    finally:
+        writer.close()
+    reader = _connect(secured["cluster"]["ReaderEndpoint"], ca=ca)
+    try:
+        assert reader.run("SELECT pg_is_in_recovery()") == [[True]]
+        deadline = time.monotonic() + 10
+        rows = None
+        while time.monotonic() < deadline:
+            try:
+                rows = reader.run(f"SELECT note FROM {table}")  # noqa: S608
+                break
+            except pg8000.native.DatabaseError as exc:
+                if exc.args[0]["C"] != "42P01":  # not replicated yet
+                    raise
+                time.sleep(0.1)
+        assert rows == [["hello"]]
+        with pytest.raises(pg8000.native.DatabaseError) as excinfo:
+            reader.run(f"INSERT INTO {table} VALUES (2, 'no')")  # noqa: S608
+        assert _sqlstate(excinfo) == "25006"  # read_only_sql_transaction
+    finally:
+        reader.close()
+
+
+def test_every_reader_replicates(secured, ca):
+    for instance, address in secured["addresses"].items():
+        conn = _connect(address, ca=ca)
+        try:
+            expected = instance != secured["writer"]
+            assert conn.run("SELECT pg_is_in_recovery()") == [[expected]], instance
+        finally:
+            conn.close()
+
+
+def _plaintext_refused(address: str) -> None:
+    with pytest.raises(pg8000.native.DatabaseError) as excinfo:
+        _connect(address)
+    assert _sqlstate(excinfo) == "28000"  # pg_hba: no plaintext
+
+
+def test_force_ssl_follows_the_parameter_group(cloud, secured, ca):
+    rds, addresses = cloud.client("rds"), list(secured["addresses"].values())
+    for address in addresses:
+        _plaintext_refused(address)
+    try:
+        # Reset goes back to the engine default, rds.force_ssl=0: plaintext accepted everywhere
+        rds.reset_db_cluster_parameter_group(
+            DBClusterParameterGroupName=secured["group"],
+            Parameters=[{"ParameterName": "rds.force_ssl", "ApplyMethod": "immediate"}],
+        )
+        for address in addresses:
+            _connect(address).close()
+        _force_ssl(rds, secured["group"], "1")
+        for address in addresses:
+            _plaintext_refused(address)
+            _connect(address, ca=ca).close()
+        _force_ssl(rds, secured["group"], "0")
+        for address in addresses:
+            _connect(address).close()
+            _connect(address, ca=ca).close()
+    finally:
+        _force_ssl(rds, secured["group"], "1")
+    for address in addresses:
+        _plaintext_refused(address)
+
+
+def test_switching_the_cluster_parameter_group(cloud, ca):
+    rds = cloud.client("rds")
+    cluster_id = _name("switch")
+    info = _create_cluster(rds, cluster_id, 1)  # default group: rds.force_ssl=0
+    try:
+        host = info["cluster"]["Endpoint"]
+        _connect(host).close()
+        group = _name("strict")
+        rds.create_db_cluster_parameter_group(
+            DBClusterParameterGroupName=group, DBParameterGroupFamily="aurora-postgresql15", Description="tls"
+        )
+        _force_ssl(rds, group, "1")
+        rds.modify_db_cluster(DBClusterIdentifier=cluster_id, DBClusterParameterGroupName=group, ApplyImmediately=True)
+        with pytest.raises(pg8000.native.DatabaseError) as excinfo:
+            _connect(host)
+        assert _sqlstate(excinfo) == "28000"
+        _connect(host, ca=ca).close()
+    finally:
+        _delete_cluster(rds, cluster_id)
+
+
+def test_master_password_change(cloud, secured, ca):
+    rds, host = cloud.client("rds"), secured["cluster"]["Endpoint"]
+    new = "second-Password-2"
+    rds.modify_db_cluster(DBClusterIdentifier=secured["id"], MasterUserPassword=new, ApplyImmediately=True)
+    try:
+        with pytest.raises(pg8000.native.DatabaseError) as excinfo:
+            _connect(host, ca=ca)
+        assert _sqlstate(excinfo) == "28P01"
+        conn = _connect(host, password=new, ca=ca)
+        # what the rotation function does: the master user changes its own password
+        conn.run(f"ALTER USER {USER} WITH PASSWORD '{PASSWORD}'")
+        conn.close()
+        _connect(host, ca=ca).close()
+    finally:
+        rds.modify_db_cluster(DBClusterIdentifier=secured["id"], MasterUserPassword=PASSWORD, ApplyImmediately=True)
+
+
+def test_server_certificate_needs_the_local_ca(secured):
+    context = ssl.create_default_context()  # the system CAs only
+    with pytest.raises(ssl.SSLCertVerificationError):
+        pg8000.native.Connection(
+            USER, host=secured["cluster"]["Endpoint"], password=PASSWORD, database="payments", ssl_context=context
+        )
+
+
+def test_delete_reader_and_cluster_stop_servers(cloud):
+    rds = cloud.client("rds")
+    cluster_id = _name("delete")
+    info = _create_cluster(rds, cluster_id, 2)
+    reader_id = next(i for i in info["addresses"] if i != info["writer"])
+    reader, writer = info["addresses"][reader_id], info["addresses"][info["writer"]]
+    assert _listening(reader) and _listening(writer)
+    rds.delete_db_instance(DBInstanceIdentifier=reader_id, SkipFinalSnapshot=True)
+    assert not _listening(reader)
+    assert _listening(writer)
+    assert rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]["ReaderEndpoint"] == writer
+    _delete_cluster(rds, cluster_id)
+    assert not _listening(writer)
+    assert not [r for r in _records(cloud.state_dir) if r["address"] in (reader, writer)]
+
+
+@pytest.mark.parametrize("how", ["down", "killed"])
+def test_down_stops_every_server(tmp_path, secured, how):
+    """``localcloud down`` stops this cloud's servers, also when the local cloud process was killed."""
+    state_dir, port = tmp_path / "state", free_port()
+    run_cli("up", "--port", str(port), "--state-dir", str(state_dir))
+    try:
+        other = Cloud(port, state_dir)
+        info = _create_cluster(other.client("rds"), _name("down"), 2)
+        addresses = set(info["addresses"].values())
+        # a second cloud on the same port picks loopback addresses nobody else uses
+        assert not addresses & set(secured["addresses"].values())
+        assert all(_listening(a) for a in addresses)
+        records = _records(state_dir)
+        data_dirs = [r["data"] for r in records]
+        assert len(records) == 2 and _postgres_processes(data_dirs)
+        if how == "killed":
+            pid = int((state_dir / "localcloud.pid").read_text())
+            os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and _running(pid):
+                time.sleep(0.05)
+            assert not _running(pid)
+            assert all(_listening(a) for a in addresses), "servers should outlive a killed local cloud"
+    finally:
+        run_cli("down", "--state-dir", str(state_dir))
+    assert not _postgres_processes(data_dirs)
+    assert not any(_listening(a) for a in addresses)
+    assert not _records(state_dir)
+    assert not any(Path(r["dir"]).exists() for r in records)
