@@ -290,3 +290,5 @@ def test_rotation_zip_is_byte_identical_and_self_contained(tmp_path):
         check=True,
     )
     assert out.stdout.strip() == script.requirement_pin("pg8000") == "1.31.6"
+    # The module_utils pins (what deployments package) follow requirements.txt.
+    assert script.rotation_package.DRIVER_PINS["pg8000"] == script.requirement_pin("pg8000")

@@ -10,7 +10,8 @@ Two halves:
   secret, what a re-run may change in it (never the password), KMS key comparison, the non-secret view
   used for diffs;
 * thin API helpers with one error path (``call``): describe, read the current value, create with a
-  retry while a forced deletion of the same name finishes.
+  retry while a forced deletion of the same name finishes; for rotation, take a stage off a version and wait
+  for an on-demand rotation to finish (the rotation decisions themselves live in ``rotation.py``).
 
 Nothing here returns, logs or formats a password; callers register every password they see with
 ``module.no_log_values`` so Ansible masks it should it ever reach output.
@@ -29,6 +30,8 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+
+from ansible_collections.payments.auroradb.plugins.module_utils import rotation
 
 # Keys of the credentials JSON that only the module (create) and the rotation function may write.
 CREDENTIAL_KEYS = ("username", "password")
@@ -276,3 +279,45 @@ def delete_resource_policy(module, client, secret_id):
         return
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
         module.fail_json_aws(e, msg=f"Failed to remove the resource policy of secret {secret_id}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rotation (payments.auroradb.secret_rotation; the decisions live in module_utils/rotation.py)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def remove_version_stage(module, client, secret_id, stage, version_id):
+    """UpdateSecretVersionStage that takes ``stage`` off ``version_id`` (moves it nowhere)."""
+    return call(
+        module,
+        client,
+        "update_secret_version_stage",
+        f"Failed to remove stage {stage} from version {version_id} of secret {secret_id}",
+        SecretId=secret_id,
+        VersionStage=stage,
+        RemoveFromVersionId=version_id,
+    )
+
+
+def wait_for_rotation(module, client, secret_id, previous_current, timeout, poll_interval=2, token=None):
+    """Poll DescribeSecret until the rotation started on ``secret_id`` has finished; fail the module on timeout.
+
+    Finished means AWSCURRENT has moved away from ``previous_current`` and no other version carries AWSPENDING
+    (see ``rotation.rotation_progress``). Returns the last progress (``done``, ``current``, ``pending``).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        description = describe_secret(module, client, secret_id)
+        if description is None:
+            module.fail_json(msg=f"Secret {secret_id} disappeared while waiting for its rotation")
+        progress = rotation.rotation_progress(description, previous_current)
+        if progress["done"]:
+            return progress
+        if time.monotonic() >= deadline:
+            module.fail_json(
+                msg=rotation.rotation_timeout_message(secret_id, previous_current, progress, timeout, token),
+                previous_version_id=previous_current,
+                version_id=progress["current"],
+                pending_version=progress["pending"],
+            )
+        time.sleep(max(0.0, min(poll_interval, deadline - time.monotonic())))

@@ -21,6 +21,8 @@ description:
     re-deploy after a teardown with a recovery window works.
   - With O(state=absent) the secret's resource policy is removed first (a policy denying
     C(secretsmanager:DeleteSecret) would block the deletion), then the secret is deleted.
+  - O(resource_policy) sets the secret's resource policy (compared as JSON, so formatting and key order do not
+    count as a change).
   - Neither the password nor the secret string is ever returned, shown in a diff or logged.
 options:
   name:
@@ -66,6 +68,11 @@ options:
       - V(0) deletes it at once, without recovery (C(ForceDeleteWithoutRecovery)).
     type: int
     default: 30
+  resource_policy:
+    description:
+      - Resource policy of the secret (a dict or a JSON string). Omitted, the policy is left as it is.
+      - Ignored with O(state=absent), which removes any policy before deleting the secret.
+    type: json
   state:
     description: Whether the secret exists.
     type: str
@@ -177,6 +184,42 @@ def kms_key_changed(module, desired, current):
     return not match
 
 
+def canonical_policy(policy):
+    """A policy document in a comparable form: parsed, one-element lists as scalars, keys sorted by json."""
+    if policy is None:
+        return None
+    if isinstance(policy, str):
+        policy = json.loads(policy)
+
+    def simplify(node):
+        if isinstance(node, dict):
+            return {k: simplify(v) for k, v in node.items()}
+        if isinstance(node, list):
+            items = [simplify(v) for v in node]
+            return items[0] if len(items) == 1 else sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+        return node
+
+    return simplify(policy)
+
+
+def current_policy(module, client, name):
+    answer = sm.call(
+        module, client, "get_resource_policy", f"Failed to read the resource policy of secret {name}", SecretId=name
+    )
+    return canonical_policy(answer.get("ResourcePolicy"))
+
+
+def put_policy(module, client, name, policy):
+    sm.call(
+        module,
+        client,
+        "put_resource_policy",
+        f"Failed to set the resource policy of secret {name}",
+        SecretId=name,
+        ResourcePolicy=json.dumps(policy),
+    )
+
+
 def value_or_fail(module, fn, *args):
     try:
         return fn(*args)
@@ -215,7 +258,12 @@ def ensure_present(module, client):
         value_before = sm.public_view(value)
         new_value, updated_keys = value_or_fail(module, sm.plan_value, name, value, p["username"], connection)
 
-    changed = bool(restored or update or tags_to_set or tags_to_unset or new_value)
+    policy_before = policy_after = None
+    if p["resource_policy"] is not None:
+        policy_after = canonical_policy(p["resource_policy"])
+        policy_before = current_policy(module, client, name) if value_known else None
+
+    changed = bool(restored or update or tags_to_set or tags_to_unset or new_value or policy_before != policy_after)
     version_id = before["version_id"]
     if changed and not module.check_mode:
         if update:
@@ -249,6 +297,8 @@ def ensure_present(module, client):
                 VersionStages=[sm.CURRENT_STAGE],
             )
             version_id = answer.get("VersionId")
+        if policy_before != policy_after:
+            put_policy(module, client, name, json.loads(p["resource_policy"]))
         current = sm.describe_secret(module, client, name) or current
 
     after = sm.metadata_view(current)
@@ -268,6 +318,9 @@ def ensure_present(module, client):
     result = dict(changed=changed, restored=restored, updated_keys=updated_keys, **returned(after))
     if module._diff:
         result["diff"] = {"before": dict(before, value=value_before), "after": dict(after, value=value_after)}
+        if p["resource_policy"] is not None:
+            result["diff"]["before"]["resource_policy"] = policy_before
+            result["diff"]["after"]["resource_policy"] = policy_after
     module.exit_json(**result)
 
 
@@ -293,6 +346,8 @@ def create(module, client, connection):
         if p["tags"]:
             params["Tags"] = ansible_dict_to_boto3_tag_list(p["tags"])
         answer = sm.create_secret(module, client, params)
+        if p["resource_policy"] is not None:
+            put_policy(module, client, p["name"], json.loads(p["resource_policy"]))
         current = sm.describe_secret(module, client, p["name"])
         after = sm.metadata_view(current) if current else dict(after, arn=answer["ARN"])
         after["version_id"] = answer.get("VersionId") or after["version_id"]
@@ -342,6 +397,7 @@ def main():
         password_length=dict(type="int", default=32, no_log=False),
         exclude_punctuation=dict(type="bool", default=True),
         connection=dict(type="dict"),
+        resource_policy=dict(type="json"),
         recovery_window_days=dict(type="int", default=30),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),

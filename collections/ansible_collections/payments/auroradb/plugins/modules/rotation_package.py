@@ -1,0 +1,128 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: payments platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: rotation_package
+short_description: Build the deployment package of the PostgreSQL rotation function
+version_added: 0.2.0
+description:
+  - Builds a deterministic zip holding the rotation function, the CA bundle it verifies the database
+    certificate with (as C(rds-global-bundle.pem)) and the pure-Python PostgreSQL driver C(pg8000) with its
+    dependencies at exact pinned versions, copied from the Python that runs this module.
+  - The same sources always give byte-identical bytes, so C(amazon.aws.lambda) sees the same code hash and a
+    re-run never updates the function.
+  - The zip is a local build artefact, written even in check mode (the Lambda task needs it to compare hashes);
+    the module never reports a change.
+options:
+  src:
+    description: Path of the rotation function's source file (C(postgres_single_user.py)).
+    type: path
+    required: true
+  ca_bundle:
+    description:
+      - PEM file of the CA certificates that sign the database server certificate. On AWS this is the RDS
+        global bundle (U(https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem)); on the local
+        cloud, the local cloud's CA.
+    type: path
+    required: true
+  dest:
+    description:
+      - Where to write the zip. Default a content-addressed file in the system's temporary directory.
+    type: path
+author:
+  - payments platform team (!UNKNOWN)
+requirements:
+  - pg8000, scramp, asn1crypto, python-dateutil and six installed at the pinned versions (requirements.txt)
+"""
+
+EXAMPLES = r"""
+- name: Build the rotation function's package
+  payments.auroradb.rotation_package:
+    src: "{{ role_path }}/files/rotation/postgres_single_user.py"
+    ca_bundle: /etc/ssl/rds-global-bundle.pem
+  register: package
+"""
+
+RETURN = r"""
+path:
+  description: Path of the zip.
+  returned: success
+  type: str
+  sample: /tmp/payments-auroradb-rotation-3f1c2a9b0d6e4f71.zip
+code_sha256:
+  description: Base64 SHA-256 of the zip, as Lambda reports it in C(CodeSha256).
+  returned: success
+  type: str
+handler:
+  description: The Lambda handler of the function in the package.
+  returned: success
+  type: str
+  sample: postgres_single_user.lambda_handler
+size:
+  description: Size of the zip in bytes.
+  returned: success
+  type: int
+"""
+
+import hashlib
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.payments.auroradb.plugins.module_utils.rotation_package import (
+    HANDLER,
+    PackageError,
+    build_package,
+    code_sha256,
+)
+
+
+def write_if_different(path, data):
+    try:
+        with open(path, "rb") as handle:
+            if handle.read() == data:
+                return
+    except FileNotFoundError:
+        pass
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    fd, partial = tempfile.mkstemp(dir=directory, prefix=".rotation-", suffix=".zip")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(partial, 0o644)
+    os.replace(partial, path)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            src=dict(type="path", required=True),
+            ca_bundle=dict(type="path", required=True),
+            dest=dict(type="path"),
+        ),
+        supports_check_mode=True,
+    )
+    for option in ("src", "ca_bundle"):
+        if not os.path.isfile(module.params[option]):
+            module.fail_json(msg=f"{option}: {module.params[option]} is not a readable file")
+    try:
+        data = build_package(module.params["src"], module.params["ca_bundle"])
+    except (PackageError, OSError) as exc:
+        module.fail_json(msg=f"cannot build the rotation package: {exc}")
+    dest = module.params["dest"] or os.path.join(
+        tempfile.gettempdir(), f"payments-auroradb-rotation-{hashlib.sha256(data).hexdigest()[:16]}.zip"
+    )
+    try:
+        write_if_different(dest, data)
+    except OSError as exc:
+        module.fail_json(msg=f"cannot write {dest}: {exc}")
+    module.exit_json(changed=False, path=dest, code_sha256=code_sha256(data), handler=HANDLER, size=len(data))
+
+
+if __name__ == "__main__":
+    main()
