@@ -14,7 +14,7 @@ LOCALCLOUD_STATE_DIR ?= $(CURDIR)/.localcloud
 export LOCALCLOUD_PORT LOCALCLOUD_STATE_DIR
 ENV_SUFFIX ?= local
 
-.PHONY: help setup test lint sanity unit localcloud-test rotation-test integration molecule molecule-default builder-test demo demo-down \
+.PHONY: help setup test lint sanity unit localcloud-test rotation-test verify-test integration molecule molecule-default builder-test demo demo-down \
         localcloud-up localcloud-down clean
 
 help:  ## list targets
@@ -31,7 +31,7 @@ $(VENV)/.installed: requirements.txt tools/localcloud/pyproject.toml scripts/fin
 
 setup: $(VENV)/.installed  ## create .venv (Python >= 3.12) with the pinned toolchain
 
-test: setup lint sanity unit localcloud-test rotation-test builder-test  ## every test (CI runs this)
+test: setup lint sanity unit localcloud-test rotation-test verify-test builder-test  ## every test (CI runs this)
 	@# The two long suites each drive their own local clouds: run them side by side (2 cores).
 	$(MAKE) --no-print-directory -j2 --output-sync=target integration molecule
 
@@ -53,6 +53,9 @@ localcloud-test: setup  ## the local cloud's own tests (starts its own clouds on
 
 rotation-test: setup  ## the rotation function against a real PostgreSQL 15 with TLS (started by the tests)
 	$(BIN)/python -m pytest -q tests/rotation
+
+verify-test: setup  ## db_verify against a real PostgreSQL 15 writer + hot standby with TLS (started by the tests)
+	$(BIN)/python -m pytest -q tests/verify
 
 integration: setup  ## playbooks and modules against local clouds (bad input, lifecycle, secrets)
 	$(BIN)/python -m pytest -q tests/integration
@@ -76,8 +79,11 @@ demo: export AWS_URL = http://127.0.0.1:$(LOCALCLOUD_PORT)
 # new instances look "creating" for a while, so the demo shows the wait and its progress lines
 demo: export LOCALCLOUD_RDS_CREATE_SECONDS ?= 25
 demo-down: export AWS_URL = http://127.0.0.1:$(LOCALCLOUD_PORT)
-demo: localcloud-up  ## deploy the whole stack on the local cloud and print the outputs
+demo: localcloud-up  ## deploy the whole stack on the local cloud, verify it, print outputs and a psql command
 	ansible-playbook -i inventories/local playbooks/site.yml -e env_suffix=$(ENV_SUFFIX)
+	ansible-playbook -i inventories/local playbooks/verify.yml -e env_suffix=$(ENV_SUFFIX)
+	@echo; echo "Outputs (outputs/$(ENV_SUFFIX).json):"; cat outputs/$(ENV_SUFFIX).json; echo
+	@$(BIN)/python scripts/demo_psql.py $(ENV_SUFFIX)
 
 demo-down:  ## tear the demo stack down and stop the local cloud
 	-ansible-playbook -i inventories/local playbooks/teardown.yml -e env_suffix=$(ENV_SUFFIX)

@@ -29,12 +29,15 @@ REF = {
 }
 
 
+SERVICES = ("ec2", "rds", "kms", "secretsmanager", "cloudwatch", "logs", "lambda", "iam")
+
+
 class Checker:
     def __init__(self, suffix: str, endpoint: str | None, region: str, credentials: dict | None = None):
         kwargs = {"region_name": region, **(credentials or {})}
         if endpoint:
             kwargs["endpoint_url"] = endpoint
-        self.c = {s: boto3.client(s, **kwargs) for s in ("ec2", "rds", "kms", "secretsmanager", "cloudwatch", "logs")}
+        self.c = {s: boto3.client(s, **kwargs) for s in SERVICES}
         self.sfx = suffix
         self.failures: list[str] = []
 
@@ -51,7 +54,7 @@ class Checker:
         if not self.expect(len(vpcs) == 1, f"exactly one VPC payment-db-vpc-{sfx} (found {len(vpcs)})"):
             return self.failures
         vpc = vpcs[0]
-        vpc_id = vpc["VpcId"]
+        vpc_id = self.vpc_id = vpc["VpcId"]
         tags = {t["Key"]: t["Value"] for t in vpc.get("Tags", [])}
         self.expect(vpc["CidrBlock"] == expected["vpc_cidr"], f"VPC CIDR {expected['vpc_cidr']}")
         self.expect(
@@ -64,6 +67,7 @@ class Checker:
         subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
         public = [s for s in subnets if s["MapPublicIpOnLaunch"]]
         private = [s for s in subnets if not s["MapPublicIpOnLaunch"]]
+        self.private_subnet_ids = [s["SubnetId"] for s in private]
         self.expect(
             len(public) == 3 and len(private) == 3, f"3 public + 3 private subnets (got {len(public)}+{len(private)})"
         )
@@ -112,6 +116,7 @@ class Checker:
             "default security group has no rules",
         )
         db_sg, rot_sg = sgs.get(f"payment-db-sg-{sfx}"), sgs.get(f"payment-db-rotation-sg-{sfx}")
+        self.rotation_sg_id = rot_sg and rot_sg["GroupId"]
         if self.expect(db_sg is not None and rot_sg is not None, "DB and rotation security groups exist"):
             perms = db_sg["IpPermissions"]
             sources = [
@@ -200,6 +205,8 @@ class Checker:
                     and value.get("dbClusterIdentifier") == cluster_id,
                     "secret carries host/port/engine/dbClusterIdentifier of the cluster",
                 )
+            self.rotation(desc, secret_name, key_arn)
+        self.secrets_manager_endpoint()
         # alarms
         alarms = {
             a["AlarmName"]: a
@@ -233,6 +240,80 @@ class Checker:
                     tags.get("environment") == sfx and tags.get("managed-by") == "ansible", f"alarm {name} tags"
                 )
         return self.failures
+
+    def rotation(self, desc: dict | None, secret_name: str, key_arn: str | None) -> None:
+        """The rotation function, its role, permission, log group, schedule and the secret's resource policy."""
+        lam, iam, logs, sm = (self.c[s] for s in ("lambda", "iam", "logs", "secretsmanager"))
+        sfx, name = self.sfx, f"payment-db-rotation-{self.sfx}"
+        if desc is None:
+            return
+        rules = desc.get("RotationRules", {})
+        self.expect(
+            desc.get("RotationEnabled") is True
+            and (rules.get("ScheduleExpression") == "rate(30 days)" or rules.get("AutomaticallyAfterDays") == 30),
+            f"secret rotation enabled every 30 days (got {desc.get('RotationEnabled')} {rules})",
+        )
+        try:
+            fn = lam.get_function(FunctionName=name)["Configuration"]
+        except lam.exceptions.ResourceNotFoundException:
+            fn = None
+        if self.expect(fn is not None, f"rotation function {name}"):
+            self.expect(
+                desc.get("RotationLambdaARN", "").split(":")[:7] == fn["FunctionArn"].split(":")[:7],
+                "rotation uses our function",
+            )
+            vpc = fn.get("VpcConfig", {})
+            self.expect(
+                sorted(vpc.get("SubnetIds", [])) == sorted(self.private_subnet_ids)
+                and vpc.get("SecurityGroupIds") == [self.rotation_sg_id],
+                "rotation function in the private subnets with the rotation security group",
+            )
+            self.expect(fn["Handler"] == "postgres_single_user.lambda_handler", "rotation function handler")
+            policy = json.loads(lam.get_policy(FunctionName=name)["Policy"])
+            self.expect(
+                any(
+                    st.get("Principal", {}).get("Service") == "secretsmanager.amazonaws.com"
+                    and st.get("Condition", {}).get("ArnLike", {}).get("AWS:SourceArn") == desc["ARN"]
+                    for st in policy["Statement"]
+                ),
+                "invoke permission for Secrets Manager limited to this secret",
+            )
+        role = iam.get_role(RoleName=name)["Role"]
+        trust = role["AssumeRolePolicyDocument"]
+        trust = json.loads(trust) if isinstance(trust, str) else trust
+        self.expect(
+            [st["Principal"] for st in trust["Statement"]] == [{"Service": "lambda.amazonaws.com"}],
+            "rotation role assumed by Lambda only",
+        )
+        self.expect(iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"] == [], "no managed policies")
+        inline = iam.list_role_policies(RoleName=name)["PolicyNames"]
+        if self.expect(len(inline) == 1, f"one inline policy (got {inline})"):
+            doc = iam.get_role_policy(RoleName=name, PolicyName=inline[0])["PolicyDocument"]
+            doc = json.loads(doc) if isinstance(doc, str) else doc
+            resources = {st["Sid"]: st["Resource"] for st in doc["Statement"]}
+            self.expect(resources.get("ThisSecretOnly") == desc["ARN"], "role: secret actions on this secret only")
+            self.expect(resources.get("ThisKeyThroughSecretsManager") == key_arn, "role: this key only")
+        groups = logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{name}")["logGroups"]
+        self.expect([g.get("retentionInDays") for g in groups] == [90], "rotation log group, 90 days retention")
+        policy = json.loads(sm.get_resource_policy(SecretId=secret_name).get("ResourcePolicy") or "{}")
+        statements = policy.get("Statement", [])
+        statements = statements if isinstance(statements, list) else [statements]
+        self.expect(
+            [(st.get("Effect"), st.get("Action")) for st in statements] == [("Deny", "secretsmanager:DeleteSecret")],
+            f"secret resource policy denies DeleteSecret (reference row 37, {sfx})",
+        )
+
+    def secrets_manager_endpoint(self) -> None:
+        ec2 = self.c["ec2"]
+        endpoints = ec2.describe_vpc_endpoints(
+            Filters=[
+                {"Name": "vpc-id", "Values": [self.vpc_id]},
+                {"Name": "vpc-endpoint-type", "Values": ["Interface"]},
+            ]
+        )["VpcEndpoints"]
+        ours = [e for e in endpoints if e["ServiceName"].endswith(".secretsmanager")]
+        if self.expect(len(ours) == 1, "one Secrets Manager VPC interface endpoint"):
+            self.expect(sorted(ours[0]["SubnetIds"]) == sorted(self.private_subnet_ids), "endpoint in private subnets")
 
     # ---------- absent ----------
     def absent(self) -> list[str]:
@@ -297,7 +378,13 @@ class Checker:
             if a["AlarmName"].endswith(f"-alarm-{sfx}")
         ]
         groups = logs.describe_log_groups(logGroupNamePrefix=f"/aws/rds/cluster/{cluster_id}/")["logGroups"]
+        groups += logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/payment-db-rotation-{sfx}")["logGroups"]
         left += [f"log group {g['logGroupName']}" for g in groups]
+        lam, iam = self.c["lambda"], self.c["iam"]
+        if any(f["FunctionName"] == f"payment-db-rotation-{sfx}" for f in lam.list_functions()["Functions"]):
+            left.append("rotation function")
+        if any(r["RoleName"] == f"payment-db-rotation-{sfx}" for r in iam.list_roles()["Roles"]):
+            left.append("rotation role")
         return [f"left behind: {item}" for item in left]
 
 

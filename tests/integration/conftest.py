@@ -39,6 +39,10 @@ class LocalCloud:
             "ANSIBLE_FORCE_COLOR": "0",
             "ANSIBLE_NOCOLOR": "1",
             "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+            # The local cloud's CA (what `localcloud env` prints): inventories/local reads the first,
+            # the other inventories the second, as users on AWS point it at the RDS bundle.
+            "LOCALCLOUD_CA_BUNDLE": str(state_dir / "dataplane" / "ca.pem"),
+            "AURORADB_DB_CA_BUNDLE": str(state_dir / "dataplane" / "ca.pem"),
         }
 
     def client(self, service: str):

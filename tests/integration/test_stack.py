@@ -1,6 +1,8 @@
 """The whole stack on a local cloud: what molecule does not cover.
 
 * a -vvv deploy never shows the password, and the deployment matches the reference (tests/stack_check.py);
+* rotation: a re-run changes nothing and sends no RotateSecret; rotate.yml changes the password in PostgreSQL
+  (the local cloud runs the deployed function), and a later site.yml keeps the rotated password working;
 * teardown leaves nothing, a second teardown changes nothing, a re-deploy with the same suffix succeeds;
 * a half-deployed stack (deploy failed midway) tears down cleanly;
 * two inventories at once deploy two environments in one run.
@@ -9,10 +11,12 @@
 from __future__ import annotations
 
 import json
+import ssl
 import sys
 import urllib.request
 from pathlib import Path
 
+import pg8000.native
 from conftest import REPO, recap
 
 sys.path.insert(0, str(REPO / "tests"))
@@ -30,6 +34,63 @@ def _password(localcloud, suffix: str) -> str:
     return json.loads(value["SecretString"])["password"]
 
 
+def _secret(localcloud, suffix: str) -> dict:
+    value = localcloud.client("secretsmanager").get_secret_value(SecretId=f"payment-db-credentials-{suffix}")
+    return json.loads(value["SecretString"])
+
+
+def _can_login(localcloud, secret: dict, password: str) -> bool:
+    """Log in to the writer endpoint named in the secret, over TLS verified with the local cloud's CA."""
+    context = ssl.create_default_context(cafile=str(localcloud.state_dir / "dataplane" / "ca.pem"))
+    try:
+        conn = pg8000.native.Connection(
+            secret["username"],
+            host=secret["host"],
+            port=int(secret["port"]),
+            password=password,
+            database="postgres",
+            ssl_context=context,
+            timeout=10,
+        )
+    except pg8000.exceptions.DatabaseError as exc:
+        assert exc.args[0].get("C") == "28P01", exc  # wrong password, nothing else
+        return False
+    conn.run("SELECT 1")
+    conn.close()
+    return True
+
+
+def _rotation_logs(localcloud, suffix: str) -> str:
+    logs = localcloud.client("logs")
+    events = logs.filter_log_events(logGroupName=f"/aws/lambda/payment-db-rotation-{suffix}")["events"]
+    return "\n".join(e["message"] for e in events)
+
+
+def _rotation_checks(localcloud, suffix: str, password: str) -> str:
+    """Schedule, idempotent re-run, rotate.yml, and a site.yml after it; returns the rotated password."""
+    sm = localcloud.client("secretsmanager")
+    described = sm.describe_secret(SecretId=f"payment-db-credentials-{suffix}")
+    assert described["RotationEnabled"] is True
+    assert described["RotationRules"].get("ScheduleExpression") == "rate(30 days)", described["RotationRules"]
+    assert _can_login(localcloud, _secret(localcloud, suffix), password)
+
+    before = len(localcloud.requests())
+    again = localcloud.playbook("site.yml", "-e", f"env_suffix={suffix}")
+    assert recap(again.stdout)["changed"] == 0, again.stdout[-4000:]
+    assert [r for r in localcloud.requests()[before:] if r["action"] == "RotateSecret"] == []
+
+    rotate = localcloud.playbook("rotate.yml", "-e", f"env_suffix={suffix}", "-vvv")
+    rotated = _password(localcloud, suffix)
+    assert rotated != password and len(rotated) == 32 and rotated.isalnum()
+    assert _can_login(localcloud, _secret(localcloud, suffix), rotated)
+    assert not _can_login(localcloud, _secret(localcloud, suffix), password)
+    logs = _rotation_logs(localcloud, suffix)
+    assert "END step finishSecret" in logs
+    for pw in (password, rotated):
+        assert pw not in rotate.stdout and pw not in rotate.stderr and pw not in logs
+    return rotated
+
+
 def test_lifecycle_secret_safe_teardown_clean_redeploy(localcloud, suffix):
     deploy = localcloud.playbook("site.yml", "-e", f"env_suffix={suffix}", "-vvv")
     assert _check(localcloud, "present", suffix) == []
@@ -42,6 +103,7 @@ def test_lifecycle_secret_safe_teardown_clean_redeploy(localcloud, suffix):
         or f"credentials-{suffix}" in outputs["SecretArn"]
     )
     assert outputs["ClusterEndpoint"].endswith(":5432") and outputs["VpcId"].startswith("vpc-")
+    password = _rotation_checks(localcloud, suffix, password)
 
     # A static parameter change: members are rebooted one at a time, readers first, then the writer.
     before = len(localcloud.requests())
@@ -53,6 +115,10 @@ def test_lifecycle_secret_safe_teardown_clean_redeploy(localcloud, suffix):
     reboots = [r["resource"] for r in localcloud.requests()[before:] if r["action"] == "RebootDBInstance"]
     cluster = f"payment-db-cluster-{suffix}"
     assert reboots == [f"{cluster}-reader1", f"{cluster}-reader2", f"{cluster}-writer"], reboots
+    # That site.yml ran after rotate.yml: the rotated password is still the secret's, and still logs in.
+    assert not [r for r in localcloud.requests()[before:] if r["action"] in ("RotateSecret", "PutSecretValue")]
+    assert _password(localcloud, suffix) == password
+    assert _can_login(localcloud, _secret(localcloud, suffix), password)
 
     first = localcloud.playbook("teardown.yml", "-e", f"env_suffix={suffix}")
     assert recap(first.stdout)["changed"] > 0

@@ -42,6 +42,7 @@ VARIABLES = {
     "secret_recovery_window_days": "auroradb_secret_recovery_window_days",
     "secret_username": "auroradb_secret_username",
     "rotation_days": "auroradb_secret_rotation_days",
+    "rotation_ca_bundle": "auroradb_secret_rotation_ca_bundle",
     "cpu_threshold": "auroradb_monitoring_cpu_threshold",
     "free_local_storage_threshold_bytes": "auroradb_monitoring_free_local_storage_threshold_bytes",
     "tags": "auroradb_tags",
@@ -70,7 +71,9 @@ NAME_TEMPLATES = (
     ("subnet_group", "payment-db-subnets-{sfx}", 255, "DB subnet group name"),
     ("db_security_group", "payment-db-sg-{sfx}", 255, "security group name"),
     ("rotation_security_group", "payment-db-rotation-sg-{sfx}", 255, "security group name"),
+    ("endpoint_security_group", "payment-db-endpoints-sg-{sfx}", 255, "security group name"),
     ("rotation_function", "payment-db-rotation-{sfx}", 64, "Lambda function name"),
+    ("rotation_log_group", "/aws/lambda/payment-db-rotation-{sfx}", 512, "CloudWatch Logs group name"),
     ("rotation_role", "payment-db-rotation-{sfx}", 64, "IAM role name"),
     ("parameter_group", "payment-db-params-{sfx}", 255, "DB cluster parameter group name"),
 )
@@ -476,6 +479,25 @@ def check_rotation_days(value):
     return _int_range("rotation_days", value, 1, 1000, " (Secrets Manager rotation interval)")
 
 
+RDS_CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+
+
+def check_rotation_ca_bundle(value):
+    """The CA bundle the rotation function verifies the database certificate with: a readable PEM file."""
+    option = "rotation_ca_bundle"
+    how = f"; on AWS download the RDS bundle {RDS_CA_BUNDLE_URL}, on the local cloud use LOCALCLOUD_CA_BUNDLE"
+    if not isinstance(value, str) or not value.strip():
+        return [_problem(option, "must be the path of a PEM CA bundle" + how, value)]
+    try:
+        with open(value, "rb") as handle:
+            content = handle.read()
+    except OSError as exc:
+        return [_problem(option, f"cannot be read ({exc.strerror})" + how, value)]
+    if b"-----BEGIN CERTIFICATE-----" not in content:
+        return [_problem(option, "holds no PEM certificate" + how, value)]
+    return []
+
+
 def check_secret_username(value):
     """Master user name: what CreateDBCluster accepts and PostgreSQL can use as a role name."""
     option = "secret_username"
@@ -714,6 +736,7 @@ _SINGLE_CHECKS = (
     ("secret_username", check_secret_username),
     ("secret_recovery_window_days", check_secret_recovery_window_days),
     ("rotation_days", check_rotation_days),
+    ("rotation_ca_bundle", check_rotation_ca_bundle),
     ("engine_version", check_engine_version),
     ("instance_class", check_instance_class),
     ("reader_count", check_reader_count),

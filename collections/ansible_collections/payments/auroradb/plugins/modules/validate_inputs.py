@@ -125,6 +125,11 @@ options:
       - Names reserved by RDS or PostgreSQL (C(rdsadmin), C(public), C(pg_*), C(rds_*), SQL key words) are
         refused, and so is the well-known C(postgres).
     type: str
+  rotation_ca_bundle:
+    description:
+      - CA bundle the rotation function verifies the database certificate with
+        (C(auroradb_secret_rotation_ca_bundle)); a readable file holding PEM certificates.
+    type: str
   rotation_days:
     description:
       - Secret rotation interval (C(auroradb_secret_rotation_days)); 1 to 1000 days.
@@ -281,6 +286,14 @@ names:
       description: Security group of the secret rotation function.
       type: str
       sample: payment-db-rotation-sg-dev
+    endpoint_security_group:
+      description: Security group of the Secrets Manager VPC endpoint.
+      type: str
+      sample: payment-db-endpoints-sg-dev
+    rotation_log_group:
+      description: CloudWatch Logs group of the rotation function.
+      type: str
+      sample: /aws/lambda/payment-db-rotation-dev
     rotation_function:
       description: Lambda function rotating the secret.
       type: str
@@ -333,6 +346,7 @@ SETTINGS_SPEC = dict(
     secret_recovery_window_days=dict(type="int", no_log=False),
     secret_username=dict(type="str", no_log=False),
     rotation_days=dict(type="int"),
+    rotation_ca_bundle=dict(type="str"),
     cpu_threshold=dict(type="float"),
     free_local_storage_threshold_bytes=dict(type="int"),
     tags=dict(type="dict"),

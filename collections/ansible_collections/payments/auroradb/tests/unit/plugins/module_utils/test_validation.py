@@ -3,11 +3,22 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Unit tests of the pre-flight validation rules (pure computation, no AWS)."""
 
+import os
+import tempfile
+
 import pytest
 
 from ansible_collections.payments.auroradb.plugins.module_utils import validation
 
 # The design contract's defaults: every rule must accept them.
+# A CA bundle as the rotation function needs one (any PEM certificate block will do for validation).
+CA_BUNDLE = os.path.join(tempfile.mkdtemp(prefix="validation-ca-"), "ca.pem")
+with open(CA_BUNDLE, "w") as _handle:
+    _handle.write("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+NOT_PEM = os.path.join(os.path.dirname(CA_BUNDLE), "not-a-bundle.txt")
+with open(NOT_PEM, "w") as _handle:
+    _handle.write("just text\n")
+
 GOOD = {
     "env_suffix": "dev",
     "region": "us-east-1",
@@ -29,6 +40,7 @@ GOOD = {
     "secret_recovery_window_days": 0,
     "secret_username": "dbadmin",
     "rotation_days": 30,
+    "rotation_ca_bundle": CA_BUNDLE,
     "cpu_threshold": 80,
     "free_local_storage_threshold_bytes": 10737418240,
     "tags": {},
@@ -41,6 +53,16 @@ def problems_with(**overrides):
 
 def test_contract_defaults_have_no_problems():
     assert validation.validate(GOOD) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [("", "must be the path"), ("/nonexistent/ca.pem", "cannot be read"), (NOT_PEM, "holds no PEM certificate")],
+)
+def test_rotation_ca_bundle_must_be_a_pem_file(value, why):
+    problems = problems_with(rotation_ca_bundle=value)
+    assert len(problems) == 1 and problems[0].startswith("auroradb_secret_rotation_ca_bundle: " + why)
+    assert "truststore.pki.rds.amazonaws.com" in problems[0]
 
 
 def test_every_option_maps_to_a_contract_variable():
@@ -372,6 +394,8 @@ def test_derived_names_follow_the_contract():
         "rotation_security_group": "payment-db-rotation-sg-dev",
         "rotation_function": "payment-db-rotation-dev",
         "rotation_role": "payment-db-rotation-dev",
+        "endpoint_security_group": "payment-db-endpoints-sg-dev",
+        "rotation_log_group": "/aws/lambda/payment-db-rotation-dev",
         "parameter_group": "payment-db-params-dev",
     }
     assert validation.derive_names("dev", 0)["reader_instances"] == []

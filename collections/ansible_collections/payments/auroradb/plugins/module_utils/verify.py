@@ -1,0 +1,511 @@
+# -*- coding: utf-8 -*-
+# Copyright: payments platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Post-deploy checks of the payments Aurora stack (control plane), shared by stack_verify and db_verify.
+
+Two halves:
+
+* pure decision logic: ``evaluate(facts, names, expected)`` turns what the AWS APIs said (plain dicts shaped
+  like their answers, gathered by ``gather``) into a list of checks ``{name, passed, expected, found}``;
+  ``check()`` builds one, ``line()`` prints one. Unit-testable without a network.
+* ``gather(clients, names)``: the read-only AWS calls, paginated where the API pages. "Not found" is a fact
+  (``None``), not an error; every other botocore error propagates to the module's single error path.
+
+The secret's value is read only to compare its connection keys; the password is dropped at once and never
+stored in the facts.
+"""
+
+from __future__ import annotations
+
+import json
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+# Defaults = what the roles deploy (roles/*/defaults/main.yml); the verify role passes its own values anyway.
+DEFAULT_EXPECTED = {
+    "engine": "aurora-postgresql",
+    "engine_version": "15.7",
+    "port": 5432,
+    "backup_retention_days": 7,
+    "backup_window": "03:00-04:00",
+    "log_exports": ["postgresql"],
+    "cluster_parameters": {"rds.force_ssl": "1"},
+    "performance_insights": True,
+    "cpu_threshold": 80.0,
+    "free_local_storage_threshold_bytes": 10737418240.0,
+    "alarm_period_seconds": 300,
+    "alarm_evaluation_periods": 2,
+    "secret_username": "dbadmin",
+    "secret_description": "Master credentials for Aurora PostgreSQL cluster",
+    "secret_rotation_days": 30,
+    "key_rotation": True,
+}
+
+# Keys of the secret's JSON that must describe the cluster.
+SECRET_CONNECTION_KEYS = ("host", "port", "engine", "dbClusterIdentifier")
+CONNECTION_ENGINE = "postgres"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Check records
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def check(name, passed, expected, found):
+    """One check result; ``expected``/``found`` are short human-readable strings."""
+    return {"name": name, "passed": bool(passed), "expected": str(expected), "found": str(found)}
+
+
+def line(result):
+    """``PASS  name  found`` or ``FAIL  name: expected X, found Y`` (``SKIP`` for skipped ones)."""
+    if result.get("skipped"):
+        return f"SKIP  {result['name']}: {result['found']}"
+    if result["passed"]:
+        return f"PASS  {result['name']}  {result['found']}"
+    return f"FAIL  {result['name']}: expected {result['expected']}, found {result['found']}"
+
+
+def summary(results):
+    failed = [r["name"] for r in results if not r["passed"] and not r.get("skipped")]
+    return {
+        "total": len(results),
+        "passed": sum(1 for r in results if r["passed"]),
+        "failed": len(failed),
+        "skipped": sum(1 for r in results if r.get("skipped")),
+        "failed_checks": failed,
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Decision logic (pure)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _number(value):
+    """80, 80.0, '80' -> 80.0; anything else unchanged (so it compares unequal)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def _fmt_number(value):
+    value = _number(value)
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _param_value(value):
+    """Parameter values as RDS returns them (strings); booleans as 1/0 like RDS expects."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _tags(items):
+    return {t["Key"]: t["Value"] for t in items or []}
+
+
+def _missing(name, what, expected):
+    return check(name, False, expected, f"{what} not found")
+
+
+def _key_label(key_arn):
+    return key_arn or "the stack key (not found)"
+
+
+def check_kms(facts, names, expected):
+    alias = names["kms_alias"]
+    key = facts.get("kms_key")
+    if not key:
+        target = (facts.get("kms_alias") or {}).get("TargetKeyId")
+        found = f"alias {alias} points at missing key {target}" if target else f"alias {alias} not found"
+        return [
+            check("kms.stack_key", False, f"enabled customer key behind {alias}", found),
+            check("kms.key_rotation", False, "automatic rotation on", "no key to check"),
+        ]
+    state, manager = key.get("KeyState"), key.get("KeyManager")
+    results = [
+        check(
+            "kms.stack_key",
+            state == "Enabled" and manager == "CUSTOMER",
+            f"enabled customer key behind {alias}",
+            f"{key.get('Arn')} ({manager}, {state})",
+        )
+    ]
+    rotation = facts.get("kms_rotation")
+    want = bool(expected["key_rotation"])
+    results.append(
+        check(
+            "kms.key_rotation",
+            rotation is want,
+            "automatic rotation " + ("on" if want else "off"),
+            "automatic rotation " + {True: "on", False: "off"}.get(rotation, "unknown"),
+        )
+    )
+    return results
+
+
+def check_cluster(facts, names, expected):
+    cluster = facts.get("cluster")
+    cid = names["cluster"]
+    if not cluster:
+        return [_missing("cluster.exists", f"cluster {cid}", f"cluster {cid}")]
+    key_arn = (facts.get("kms_key") or {}).get("Arn")
+    results = [check("cluster.exists", True, f"cluster {cid}", cluster.get("DBClusterArn", cid))]
+    status = cluster.get("Status")
+    results.append(check("cluster.available", status == "available", "available", status))
+
+    want_engine = f"{expected['engine']} {expected['engine_version']}"
+    got_engine = f"{cluster.get('Engine')} {cluster.get('EngineVersion')}"
+    results.append(check("cluster.engine", got_engine == want_engine, want_engine, got_engine))
+
+    results.append(
+        check(
+            "cluster.port", _number(cluster.get("Port")) == _number(expected["port"]), expected["port"], cluster["Port"]
+        )
+        if "Port" in cluster
+        else check("cluster.port", False, expected["port"], "no port")
+    )
+
+    encrypted, cluster_key = cluster.get("StorageEncrypted") is True, cluster.get("KmsKeyId")
+    results.append(
+        check(
+            "cluster.encrypted_with_stack_key",
+            encrypted and key_arn is not None and cluster_key == key_arn,
+            f"encrypted with {_key_label(key_arn)}",
+            f"encrypted with {cluster_key}" if encrypted else "not encrypted",
+        )
+    )
+
+    retention = cluster.get("BackupRetentionPeriod")
+    results.append(
+        check(
+            "cluster.backup_retention",
+            _number(retention) == _number(expected["backup_retention_days"]),
+            f"{expected['backup_retention_days']} days",
+            f"{retention} days",
+        )
+    )
+    window = cluster.get("PreferredBackupWindow")
+    results.append(
+        check("cluster.backup_window", window == expected["backup_window"], expected["backup_window"], window)
+    )
+
+    exports = sorted(cluster.get("EnabledCloudwatchLogsExports") or [])
+    want_exports = sorted(expected["log_exports"])
+    results.append(
+        check(
+            "cluster.log_exports",
+            exports == want_exports,
+            ", ".join(want_exports) or "none",
+            ", ".join(exports) or "none",
+        )
+    )
+
+    group = cluster.get("DBClusterParameterGroup", "")
+    params = facts.get("cluster_parameters") or {}
+    for pname, pvalue in sorted(expected["cluster_parameters"].items()):
+        want, got = _param_value(pvalue), params.get(pname)
+        results.append(
+            check(
+                f"cluster.parameter.{pname}",
+                got is not None and _param_value(got) == want,
+                f"{pname} = {want}",
+                f"{pname} = {got if got is not None else 'unset'} (in {group or 'no group'})",
+            )
+        )
+    return results
+
+
+def check_instances(facts, names, expected):
+    cluster = facts.get("cluster")
+    if not cluster:
+        return []
+    members = cluster.get("DBClusterMembers") or []
+    writers = sorted(m["DBInstanceIdentifier"] for m in members if m.get("IsClusterWriter"))
+    readers = sorted(m["DBInstanceIdentifier"] for m in members if not m.get("IsClusterWriter"))
+    want_ids = sorted([names["writer_instance"], *names["reader_instances"]])
+    reader_count = len(names["reader_instances"])
+    results = [
+        check(
+            "cluster.members",
+            len(writers) == 1 and sorted(writers + readers) == want_ids,
+            f"1 writer + {reader_count} readers ({', '.join(want_ids)})",
+            f"{len(writers)} writer(s) + {len(readers)} reader(s) ({', '.join(sorted(writers + readers)) or 'none'})",
+        )
+    ]
+    instances = facts.get("instances") or []
+    azs = {i["DBInstanceIdentifier"]: i.get("AvailabilityZone") for i in instances}
+    zones = list(azs.values())
+    results.append(
+        check(
+            "cluster.instances_distinct_azs",
+            len(zones) > 0 and len(set(zones)) == len(zones) and None not in zones,
+            "every instance in its own availability zone",
+            ", ".join(f"{ident} {zone}" for ident, zone in sorted(azs.items())) or "no instances",
+        )
+    )
+
+    def each(name, wanted, predicate, describe):
+        bad = [i["DBInstanceIdentifier"] for i in instances if not predicate(i)]
+        found = f"all {len(instances)} instances {describe}" if not bad else f"not {describe}: {', '.join(sorted(bad))}"
+        results.append(check(name, instances and not bad, f"every instance {wanted}", found))
+
+    each("instances.available", "available", lambda i: i.get("DBInstanceStatus") == "available", "available")
+    each("instances.private", "not publicly accessible", lambda i: i.get("PubliclyAccessible") is False, "private")
+    want_pi = bool(expected["performance_insights"])
+    each(
+        "instances.performance_insights",
+        "with Performance Insights " + ("on" if want_pi else "off"),
+        lambda i: bool(i.get("PerformanceInsightsEnabled")) is want_pi,
+        "with Performance Insights " + ("on" if want_pi else "off"),
+    )
+    return results
+
+
+def _alarm_text(namespace, metric, comparison, threshold, statistic, evaluation_periods, period, dimensions):
+    dims = ", ".join(f"{k}={v}" for k, v in sorted(dimensions.items())) or "no dimension"
+    return (
+        f"{namespace} {metric} {comparison} {_fmt_number(threshold)} "
+        f"({statistic}, {_fmt_number(evaluation_periods)}x{_fmt_number(period)} s, {dims})"
+    )
+
+
+def check_alarms(facts, names, expected):
+    results = []
+    alarms = facts.get("alarms") or {}
+    for short, alarm_name, metric, comparison, threshold in (
+        ("cpu", names["cpu_alarm"], "CPUUtilization", "GreaterThanThreshold", expected["cpu_threshold"]),
+        (
+            "storage",
+            names["storage_alarm"],
+            "FreeLocalStorage",
+            "LessThanThreshold",
+            expected["free_local_storage_threshold_bytes"],
+        ),
+    ):
+        want = _alarm_text(
+            "AWS/RDS",
+            metric,
+            comparison,
+            threshold,
+            "Average",
+            expected["alarm_evaluation_periods"],
+            expected["alarm_period_seconds"],
+            {"DBClusterIdentifier": names["cluster"]},
+        )
+        alarm = alarms.get(alarm_name)
+        if not alarm:
+            results.append(_missing(f"alarm.{short}", f"alarm {alarm_name}", want))
+            continue
+        got = _alarm_text(
+            alarm.get("Namespace"),
+            alarm.get("MetricName"),
+            alarm.get("ComparisonOperator"),
+            alarm.get("Threshold"),
+            alarm.get("Statistic"),
+            alarm.get("EvaluationPeriods"),
+            alarm.get("Period"),
+            {d["Name"]: d["Value"] for d in alarm.get("Dimensions") or []},
+        )
+        results.append(check(f"alarm.{short}", got == want, want, got))
+    return results
+
+
+def rotation_interval(rules):
+    """Days between rotations from RotationRules, or None when neither form says so."""
+    rules = rules or {}
+    if rules.get("AutomaticallyAfterDays") is not None:
+        return _number(rules["AutomaticallyAfterDays"])
+    expression = (rules.get("ScheduleExpression") or "").strip().replace(" ", "")
+    for unit, factor in (("days", 1), ("day", 1)):
+        if expression.startswith("rate(") and expression.endswith(f"{unit})"):
+            try:
+                return float(int(expression[len("rate(") : -len(f"{unit})")]) * factor)
+            except ValueError:
+                return None
+    return None
+
+
+def check_secret(facts, names, expected):
+    secret = facts.get("secret")
+    name = names["secret"]
+    if not secret:
+        return [_missing("secret.exists", f"secret {name}", f"secret {name}")]
+    key = facts.get("kms_key") or {}
+    key_arn, key_id = key.get("Arn"), key.get("KeyId")
+    results = [check("secret.exists", True, f"secret {name}", secret.get("ARN", name))]
+    secret_key = secret.get("KmsKeyId")
+    # Secrets Manager answers with the key ARN or ID (or an alias name) as it was given at creation.
+    ours = key_arn is not None and secret_key in {key_arn, key_id, names["kms_alias"]}
+    results.append(
+        check(
+            "secret.encrypted_with_stack_key",
+            ours,
+            f"encrypted with {_key_label(key_arn)}",
+            f"encrypted with {secret_key or 'the AWS managed key aws/secretsmanager'}",
+        )
+    )
+    description = secret.get("Description", "")
+    results.append(
+        check(
+            "secret.description",
+            description == expected["secret_description"],
+            repr(expected["secret_description"]),
+            repr(description),
+        )
+    )
+    days = expected["secret_rotation_days"]
+    enabled = secret.get("RotationEnabled") is True
+    interval = rotation_interval(secret.get("RotationRules"))
+    rules = secret.get("RotationRules") or {}
+    rules_text = rules.get("ScheduleExpression") or (
+        f"every {rules['AutomaticallyAfterDays']} days" if "AutomaticallyAfterDays" in rules else "no schedule"
+    )
+    results.append(
+        check(
+            "secret.rotation",
+            enabled and interval == _number(days),
+            f"rotation enabled every {days} days",
+            ("rotation enabled, " if enabled else "rotation disabled, ") + rules_text,
+        )
+    )
+
+    value = facts.get("secret_value")
+    if value is None:
+        results.append(check("secret.connection", False, "a JSON secret value", "no readable JSON value"))
+        return results
+    username = value.get("username")
+    results.append(
+        check(
+            "secret.username",
+            username == expected["secret_username"],
+            expected["secret_username"],
+            username if username is not None else "no username key",
+        )
+    )
+    cluster = facts.get("cluster") or {}
+    want = {
+        "host": cluster.get("Endpoint"),
+        "port": cluster.get("Port"),
+        "engine": CONNECTION_ENGINE,
+        "dbClusterIdentifier": names["cluster"],
+    }
+    wrong = []
+    for k in SECRET_CONNECTION_KEYS:
+        got = value.get(k)
+        same = _number(got) == _number(want[k]) if k == "port" else got == want[k]
+        if not same or want[k] is None:
+            wrong.append(f"{k}={got!r}" if k in value else f"{k} missing")
+    results.append(
+        check(
+            "secret.connection",
+            not wrong,
+            ", ".join(f"{k}={want[k]!r}" for k in SECRET_CONNECTION_KEYS),
+            "matching the cluster" if not wrong else ", ".join(wrong),
+        )
+    )
+    return results
+
+
+def evaluate(facts, names, expected=None):
+    """Every control-plane check, in a stable order."""
+    want = dict(DEFAULT_EXPECTED)
+    want.update({k: v for k, v in (expected or {}).items() if v is not None})
+    results = []
+    for part in (check_kms, check_cluster, check_instances, check_alarms, check_secret):
+        results.extend(part(facts, names, want))
+    return results
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# AWS calls (read only)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _code(error):
+    return error.response.get("Error", {}).get("Code", "") if hasattr(error, "response") else ""
+
+
+def gather(clients, names):
+    """What the checks need, read with ``clients`` (service -> boto3 client with ``retry_decorator``).
+
+    Keys: kms_alias, kms_key, kms_rotation, cluster, cluster_parameters, instances, alarms, secret,
+    secret_value (without the password). A missing resource is ``None``; other errors propagate.
+    """
+    kms, rds, cloudwatch, secrets = clients["kms"], clients["rds"], clients["cloudwatch"], clients["secretsmanager"]
+    facts = {}
+
+    aliases = kms.get_paginator("list_aliases").paginate().build_full_result()["Aliases"]
+    alias = next((a for a in aliases if a["AliasName"] == names["kms_alias"]), None)
+    facts["kms_alias"] = alias
+    facts["kms_key"] = facts["kms_rotation"] = None
+    if alias and alias.get("TargetKeyId"):
+        try:
+            facts["kms_key"] = kms.describe_key(KeyId=alias["TargetKeyId"], aws_retry=True)["KeyMetadata"]
+            status = kms.get_key_rotation_status(KeyId=alias["TargetKeyId"], aws_retry=True)
+            facts["kms_rotation"] = status.get("KeyRotationEnabled")
+        except botocore.exceptions.ClientError as e:
+            if _code(e) != "NotFoundException":
+                raise
+
+    try:
+        clusters = rds.describe_db_clusters(DBClusterIdentifier=names["cluster"], aws_retry=True)["DBClusters"]
+    except botocore.exceptions.ClientError as e:
+        if _code(e) != "DBClusterNotFoundFault":
+            raise
+        clusters = []
+    cluster = clusters[0] if clusters else None
+    facts["cluster"] = cluster
+    facts["cluster_parameters"] = {}
+    facts["instances"] = []
+    if cluster:
+        group = cluster.get("DBClusterParameterGroup")
+        if group:
+            pages = rds.get_paginator("describe_db_cluster_parameters").paginate(DBClusterParameterGroupName=group)
+            facts["cluster_parameters"] = {
+                p["ParameterName"]: p.get("ParameterValue") for p in pages.build_full_result()["Parameters"]
+            }
+        pages = rds.get_paginator("describe_db_instances").paginate(
+            Filters=[{"Name": "db-cluster-id", "Values": [names["cluster"]]}]
+        )
+        facts["instances"] = pages.build_full_result()["DBInstances"]
+
+    alarm_names = [names["cpu_alarm"], names["storage_alarm"]]
+    found = cloudwatch.describe_alarms(AlarmNames=alarm_names, aws_retry=True).get("MetricAlarms", [])
+    facts["alarms"] = {a["AlarmName"]: a for a in found}
+
+    facts["secret"] = facts["secret_value"] = None
+    try:
+        facts["secret"] = secrets.describe_secret(SecretId=names["secret"], aws_retry=True)
+    except botocore.exceptions.ClientError as e:
+        if _code(e) != "ResourceNotFoundException":
+            raise
+    if facts["secret"]:
+        facts["secret_value"] = read_secret_value(secrets, names["secret"], keep_password=False)
+    return facts
+
+
+def read_secret_value(client, secret_id, keep_password=False):
+    """The secret's current JSON value as a dict (None if not JSON); without ``password`` unless asked."""
+    try:
+        answer = client.get_secret_value(SecretId=secret_id, aws_retry=True)
+    except botocore.exceptions.ClientError as e:
+        if _code(e) in ("ResourceNotFoundException", "InvalidRequestException"):
+            return None
+        raise
+    try:
+        value = json.loads(answer.get("SecretString") or "")
+    except ValueError:
+        return None
+    if not isinstance(value, dict):
+        return None
+    if not keep_password:
+        value.pop("password", None)
+    return value

@@ -1,0 +1,261 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: payments platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: db_verify
+short_description: Check the payments Aurora cluster's endpoints from the database side (data plane)
+version_added: 0.2.0
+description:
+  - Logs in with the master credentials over TLS with certificate and host name verification, writes a probe
+    row through the writer endpoint, reads it back through the reader endpoint (polling while replication
+    catches up), checks that a write through the reader endpoint is refused as read-only (SQLSTATE 25006) and
+    that a plaintext connection is refused. The probe row is deleted afterwards; the probe table is kept.
+  - With O(data_plane=auto) it first opens a TCP connection to the writer endpoint with a short timeout and,
+    if that fails (on AWS the endpoints are reachable only from inside the VPC), skips every check and says so
+    in RV(skipped_reason). O(data_plane=true) reports an unreachable endpoint as a failed check;
+    O(data_plane=false) skips at once.
+  - Returns one check per property, C({name, passed, expected, found}); the module itself does not fail when a
+    check fails. The password is never returned or printed; it is registered as a value to hide in any output.
+  - The credentials come from O(login_user)/O(login_password) or are read from the Secrets Manager secret
+    O(secret_id) (then the usual AWS connection options, e.g. from C(module_defaults), apply).
+  - Writes only the probe row, also in check mode (verification is the point); C(changed) is always false.
+options:
+  writer_endpoint:
+    description: Host name of the writer (cluster) endpoint. Empty means no cluster was found.
+    type: str
+    default: ""
+  reader_endpoint:
+    description: Host name of the reader endpoint.
+    type: str
+    default: ""
+  port:
+    description: PostgreSQL port of both endpoints.
+    type: int
+    default: 5432
+  database:
+    description: Database to log in to.
+    type: str
+    default: postgres
+  login_user:
+    description: User to log in as. Required with O(login_password).
+    type: str
+  login_password:
+    description: Password of O(login_user).
+    type: str
+  secret_id:
+    description: Name or ARN of a secret whose JSON value carries C(username) and C(password) to log in with.
+    type: str
+  ca_bundle:
+    description:
+      - PEM file of the certificate authorities that sign the server certificates (on AWS, the RDS global bundle
+        from U(https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem)).
+      - Empty means the system trust store.
+    type: path
+  data_plane:
+    description:
+      - C(auto), C(true) or C(false) (booleans and yes/no are accepted). See the description.
+    type: raw
+    default: auto
+  connect_timeout:
+    description: Seconds for the reachability probe and for each connection attempt.
+    type: int
+    default: 3
+  replication_timeout:
+    description: Seconds to wait for the probe row to appear through the reader endpoint.
+    type: int
+    default: 15
+  probe_table:
+    description: Table (in the default schema) holding the probe rows; created when missing.
+    type: str
+    default: auroradb_verify_probe
+requirements:
+  - pg8000
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+author:
+  - payments platform team (!UNKNOWN)
+"""
+
+EXAMPLES = r"""
+- name: Check the endpoints with the credentials from the stack's secret
+  payments.auroradb.db_verify:
+    writer_endpoint: payment-db-cluster-dev.cluster-abc.us-east-1.rds.amazonaws.com
+    reader_endpoint: payment-db-cluster-dev.cluster-ro-abc.us-east-1.rds.amazonaws.com
+    port: 5432
+    secret_id: payment-db-credentials-dev
+    ca_bundle: /etc/ssl/rds-global-bundle.pem
+    data_plane: auto
+  register: data_plane
+"""
+
+RETURN = r"""
+checks:
+  description: One entry per check (empty when skipped), like those of C(payments.auroradb.stack_verify).
+  returned: always
+  type: list
+  elements: dict
+lines:
+  description: One printable line per check, or the one skip line.
+  returned: always
+  type: list
+  elements: str
+ran:
+  description: Whether the checks ran (false when skipped).
+  returned: always
+  type: bool
+skipped_reason:
+  description: Why the checks were skipped, starting with C(skipped:); empty when they ran.
+  returned: always
+  type: str
+  sample: "skipped: endpoint not reachable from here (db.example:5432: timed out)"
+summary:
+  description: Counts and the names of the failed checks.
+  returned: always
+  type: dict
+"""
+
+import os
+import socket
+import ssl
+import time
+
+try:
+    import botocore
+except ImportError:
+    pass  # handled by AnsibleAWSModule
+
+try:
+    import pg8000.native
+
+    HAS_PG8000 = True
+except ImportError:
+    HAS_PG8000 = False
+
+from ansible.module_utils.basic import missing_required_lib
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.payments.auroradb.plugins.module_utils import verify
+from ansible_collections.payments.auroradb.plugins.module_utils.verify_data_plane import DataPlane, normalize_mode
+
+
+def tcp_probe(timeout):
+    def probe(host, port):
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                return None
+        except OSError as e:
+            return str(e) or e.__class__.__name__
+
+    return probe
+
+
+def tls_context(ca_bundle):
+    """Certificate and host name verification; the given CA bundle or the system trust store."""
+    context = ssl.create_default_context(cafile=ca_bundle or None)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def pg8000_connector(user, password, database, timeout, context):
+    """connect(host, port, tls) for DataPlane; the password stays in this closure."""
+
+    def connect(host, port, tls):
+        return pg8000.native.Connection(
+            user=user,
+            password=password,
+            host=host,
+            port=port,
+            database=database,
+            timeout=timeout,
+            ssl_context=context if tls else False,
+            application_name="payments.auroradb.db_verify",
+        )
+
+    return connect
+
+
+def credentials(module):
+    """(user, password) from the options or from the secret; the password is hidden from every output."""
+    params = module.params
+    if params["secret_id"]:
+        client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
+        try:
+            value = verify.read_secret_value(client, params["secret_id"], keep_password=True)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            module.fail_json_aws(e, msg=f"Failed to read the secret {params['secret_id']}")
+        if not value or not value.get("username") or not value.get("password"):
+            module.fail_json(msg=f"Secret {params['secret_id']} has no JSON value with username and password")
+        module.no_log_values.add(value["password"])
+        return value["username"], value["password"]
+    return params["login_user"], params["login_password"]
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            writer_endpoint=dict(type="str", default=""),
+            reader_endpoint=dict(type="str", default=""),
+            port=dict(type="int", default=5432),
+            database=dict(type="str", default="postgres"),
+            login_user=dict(type="str"),
+            login_password=dict(type="str", no_log=True),
+            secret_id=dict(type="str"),
+            ca_bundle=dict(type="path"),
+            data_plane=dict(type="raw", default="auto"),
+            connect_timeout=dict(type="int", default=3),
+            replication_timeout=dict(type="int", default=15),
+            probe_table=dict(type="str", default="auroradb_verify_probe"),
+        ),
+        mutually_exclusive=[("secret_id", "login_user"), ("secret_id", "login_password")],
+        required_together=[("login_user", "login_password")],
+        supports_check_mode=True,
+    )
+    params = module.params
+    try:
+        mode = normalize_mode(params["data_plane"])
+    except ValueError as e:
+        module.fail_json(msg=str(e))
+    if mode != "false" and not (params["secret_id"] or params["login_user"]):
+        module.fail_json(msg="one of secret_id or login_user/login_password is required")
+    probe = tcp_probe(params["connect_timeout"])
+    writer, port = params["writer_endpoint"], params["port"]
+    lazy = {}
+
+    def connect(host, port, tls):
+        # Credentials are read (and pg8000 required) only once the endpoint answered.
+        if "connect" not in lazy:
+            if not HAS_PG8000:
+                module.fail_json(msg=missing_required_lib("pg8000"))
+            user, password = credentials(module)
+            ca_bundle = params["ca_bundle"]
+            # A missing CA bundle fails the TLS login (and what depends on it), not the module: the other checks
+            # still run. The plaintext attempt needs no CA.
+            context = tls_context(ca_bundle) if not ca_bundle or os.path.isfile(ca_bundle) else None
+            lazy["connect"] = pg8000_connector(user, password, params["database"], params["connect_timeout"], context)
+            lazy["context"] = context
+        if tls and lazy["context"] is None:
+            raise ValueError(f"CA bundle {params['ca_bundle']} is not a file (ca_bundle)")
+        return lazy["connect"](host, port, tls)
+
+    runner = DataPlane(connect, probe, time.sleep, time.monotonic, params["replication_timeout"])
+    checks, skipped = runner.run(mode, writer, params["reader_endpoint"], port, params["probe_table"])
+    lines = [verify.line(c) for c in checks] if not skipped else [f"SKIP  data plane: {skipped}"]
+    module.exit_json(
+        changed=False,
+        checks=checks,
+        lines=lines,
+        ran=not skipped,
+        skipped_reason=skipped or "",
+        summary=verify.summary(checks),
+    )
+
+
+if __name__ == "__main__":
+    main()

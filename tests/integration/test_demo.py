@@ -1,0 +1,90 @@
+"""`make demo` end to end, as a user runs it: deploy, verify, then the printed psql command connects.
+
+Runs the real Makefile targets on a free port and a private state dir (so it never touches a user's demo), then
+checks the acceptance of the data plane with psql itself: the printed command connects with sslmode=verify-full,
+a plaintext connection is refused, a write through the reader endpoint fails as read-only; `make demo-down`
+leaves no postgres process and no listening port behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+
+from conftest import REPO, _free_port
+
+SUFFIX = "demotest"
+
+
+def _make(target: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["make", "--no-print-directory", target, f"ENV_SUFFIX={SUFFIX}"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+
+
+def _psql(command: str, sql: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["bash", "-c", f"{command} -v ON_ERROR_STOP=1 -At -c {json.dumps(sql)}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _listening(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((host, port)) == 0
+
+
+def test_make_demo_prints_a_working_psql_command(tmp_path):
+    env = {
+        **os.environ,
+        "LOCALCLOUD_PORT": str(_free_port()),
+        "LOCALCLOUD_STATE_DIR": str(tmp_path / "state"),
+        "LOCALCLOUD_RDS_CREATE_SECONDS": "0",
+        "ANSIBLE_NOCOLOR": "1",
+    }
+    env.pop("LOCALCLOUD_CA_BUNDLE", None)
+    try:
+        demo = _make("demo", env)
+        assert demo.returncode == 0, demo.stdout[-5000:] + demo.stderr[-2000:]
+        assert "FAIL " not in demo.stdout
+        lines = demo.stdout.splitlines()
+        header = next(i for i, line in enumerate(lines) if line.startswith("Connect to the writer"))
+        command = lines[header + 1].strip()
+        assert "sslmode=verify-full" in command and "PGPASSWORD=" in command
+        outputs = json.loads((REPO / "outputs" / f"{SUFFIX}.json").read_text())
+        writer, _, port = outputs["ClusterEndpoint"].rpartition(":")
+        reader = outputs["ClusterReaderEndpoint"].rpartition(":")[0]
+
+        ok = _psql(command, "SELECT current_user || ' ' || ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", env)
+        assert ok.returncode == 0 and ok.stdout.strip() == "dbadmin true", ok.stderr
+        plain = _psql(command.replace("sslmode=verify-full", "sslmode=disable"), "SELECT 1", env)
+        assert plain.returncode != 0 and "no encryption" in plain.stderr, plain.stderr
+        on_reader = command.replace(f"host={writer} ", f"host={reader} ")
+        assert _psql(on_reader, "SELECT pg_is_in_recovery()", env).stdout.strip() == "t"
+        write = _psql(on_reader, "CREATE TABLE demo_write(id int)", env)
+        assert write.returncode != 0 and "read-only transaction" in write.stderr, write.stderr
+        records = sorted((tmp_path / "state" / "dataplane" / "servers").glob("*.json"))
+        servers = [json.loads(path.read_text()) for path in records]
+        assert len(servers) == 3, servers
+    finally:
+        down = _make("demo-down", env)
+    assert down.returncode == 0, down.stdout[-3000:] + down.stderr[-2000:]
+    assert not _listening(writer, int(port)) and not _listening(reader, int(port))
+    for server in servers:  # no process left with any of the demo's data directories
+        found = subprocess.run(["pgrep", "-f", server["data"]], capture_output=True, text=True, check=False)
+        assert found.stdout.split() == [], server
+    (REPO / "outputs" / f"{SUFFIX}.json").unlink(missing_ok=True)
+    (REPO / "outputs" / f"{SUFFIX}-verify.json").unlink(missing_ok=True)
