@@ -14,7 +14,7 @@ LOCALCLOUD_STATE_DIR ?= $(CURDIR)/.localcloud
 export LOCALCLOUD_PORT LOCALCLOUD_STATE_DIR
 ENV_SUFFIX ?= local
 
-.PHONY: help setup test lint sanity unit localcloud-test rotation-test verify-test integration molecule molecule-default builder-test demo demo-down \
+.PHONY: help setup test lint sanity unit localcloud-test rotation-test verify-test integration integration-stack integration-other molecule molecule-default builder-test demo demo-down \
         localcloud-up localcloud-down clean
 
 help:  ## list targets
@@ -32,8 +32,8 @@ $(VENV)/.installed: requirements.txt tools/localcloud/pyproject.toml scripts/fin
 setup: $(VENV)/.installed  ## create .venv (Python >= 3.12) with the pinned toolchain
 
 test: setup lint sanity unit localcloud-test rotation-test verify-test builder-test  ## every test (CI runs this)
-	@# The two long suites each drive their own local clouds: run them side by side (2 cores).
-	$(MAKE) --no-print-directory -j2 --output-sync=target integration molecule
+	@# The long suites each drive their own local clouds: run them two at a time (2 cores), longest first.
+	$(MAKE) --no-print-directory -j2 --output-sync=target integration-stack molecule integration-other
 
 lint: setup  ## ansible-lint (production), yamllint, ruff
 	ansible-lint --offline --profile production
@@ -57,8 +57,16 @@ rotation-test: setup  ## the rotation function against a real PostgreSQL 15 with
 verify-test: setup  ## db_verify against a real PostgreSQL 15 writer + hot standby with TLS (started by the tests)
 	$(BIN)/python -m pytest -q tests/verify
 
-integration: setup  ## playbooks and modules against local clouds (bad input, lifecycle, secrets)
+integration: setup  ## playbooks and modules against local clouds (bad input, lifecycle, rotation, verify, demo)
 	$(BIN)/python -m pytest -q tests/integration
+
+# The same tests in two halves of similar length, so `make test` can run them side by side with molecule.
+INTEGRATION_STACK := tests/integration/test_stack.py tests/integration/test_demo.py
+integration-stack: setup  ## the stack's life cycle (rotation included) and `make demo` as a user runs it
+	$(BIN)/python -m pytest -q $(INTEGRATION_STACK)
+
+integration-other: setup  ## every other integration test (preflight, modules, verify.yml's broken properties)
+	$(BIN)/python -m pytest -q tests/integration $(addprefix --ignore=,$(INTEGRATION_STACK))
 
 builder-test: setup  ## execution environment: ansible-builder create writes a build context
 	$(BIN)/python -m pytest -q tests/test_execution_environment.py
