@@ -13,6 +13,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -44,6 +45,36 @@ class LocalCloud:
             "LOCALCLOUD_CA_BUNDLE": str(state_dir / "dataplane" / "ca.pem"),
             "AURORADB_DB_CA_BUNDLE": str(state_dir / "dataplane" / "ca.pem"),
         }
+
+    def run_module(self, tmp_path: Path, module: str, args: dict, *flags: str) -> tuple[dict, str]:
+        """Run one module of the collection once through ansible-playbook (ignore_errors).
+
+        Returns its registered result and the run's whole output (stdout + stderr), for no-secret assertions.
+        """
+        out = tmp_path / "result.json"
+        play = [
+            {
+                "hosts": "localhost",
+                "gather_facts": False,
+                "connection": "local",
+                "vars": {"ansible_python_interpreter": sys.executable},
+                "tasks": [
+                    {"name": module, module: args, "register": "result", "ignore_errors": True},
+                    {
+                        "name": "Save the result",
+                        "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": str(out)},
+                        "check_mode": False,
+                    },
+                ],
+            }
+        ]
+        playbook = tmp_path / "play.yml"
+        playbook.write_text(yaml.safe_dump(play), encoding="utf-8")
+        env = {**self.env, "ANSIBLE_COLLECTIONS_PATH": str(REPO / "collections")}
+        cmd = [str(BIN / "ansible-playbook"), "-i", "localhost,", str(playbook), *flags]
+        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
+        assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+        return json.loads(out.read_text(encoding="utf-8")), proc.stdout + proc.stderr
 
     def client(self, service: str):
         return boto3.client(

@@ -9,13 +9,10 @@ pending-reboot members) -> remove a parameter (reset) -> bad input (nothing sent
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -25,42 +22,7 @@ FAMILY = "aurora-postgresql15"
 
 def run(localcloud, tmp_path, args: dict, *flags: str) -> dict:
     """Run the module once (ignore_errors) and return its registered result."""
-    out = tmp_path / "result.json"
-    play = [
-        {
-            "hosts": "localhost",
-            "gather_facts": False,
-            "connection": "local",
-            "vars": {"ansible_python_interpreter": sys.executable},
-            "tasks": [
-                {
-                    "name": "Parameter group",
-                    "payments.auroradb.aurora_parameter_group": args,
-                    "register": "result",
-                    "ignore_errors": True,
-                },
-                {
-                    "name": "Save the result",
-                    "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": str(out)},
-                    "check_mode": False,
-                },
-            ],
-        }
-    ]
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(yaml.safe_dump(play), encoding="utf-8")
-    env = {**localcloud.env, "ANSIBLE_COLLECTIONS_PATH": str(REPO / "collections")}
-    proc = subprocess.run(
-        [str(BIN / "ansible-playbook"), "-i", "localhost,", str(playbook), *flags],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    return json.loads(out.read_text(encoding="utf-8"))
+    return localcloud.run_module(tmp_path, "payments.auroradb.aurora_parameter_group", args, *flags)[0]
 
 
 def modify_calls(localcloud) -> int:

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
-import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -28,44 +26,10 @@ SECRET_VALUE = "NotShownAnywhere-" + "x" * 16
 
 
 def run(localcloud, tmp_path, args: dict, *flags: str) -> dict:
-    """Run the module once (ignore_errors) and return its registered result."""
-    out = tmp_path / "result.json"
-    play = [
-        {
-            "hosts": "localhost",
-            "gather_facts": False,
-            "connection": "local",
-            "vars": {"ansible_python_interpreter": sys.executable},
-            "tasks": [
-                {
-                    "name": "Secret rotation",
-                    "payments.auroradb.secret_rotation": args,
-                    "register": "result",
-                    "ignore_errors": True,
-                },
-                {
-                    "name": "Save the result",
-                    "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": str(out)},
-                    "check_mode": False,
-                },
-            ],
-        }
-    ]
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(yaml.safe_dump(play), encoding="utf-8")
-    env = {**localcloud.env, "ANSIBLE_COLLECTIONS_PATH": str(REPO / "collections")}
-    proc = subprocess.run(
-        [str(BIN / "ansible-playbook"), "-i", "localhost,", "-vvv", str(playbook), *flags],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert SECRET_VALUE not in proc.stdout + proc.stderr, "the secret value must never appear in the output"
-    return json.loads(out.read_text(encoding="utf-8"))
+    """Run the module once (ignore_errors, -vvv) and return its registered result."""
+    result, output = localcloud.run_module(tmp_path, "payments.auroradb.secret_rotation", args, "-vvv", *flags)
+    assert SECRET_VALUE not in output, "the secret value must never appear in the output"
+    return result
 
 
 def writes(localcloud, since: int) -> list[str]:
