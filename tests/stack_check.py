@@ -85,7 +85,11 @@ class Checker:
         self.expect(len(nats) == 1, f"exactly one NAT gateway (got {len(nats)})")
         if nats:
             self.expect(nats[0]["SubnetId"] in {s["SubnetId"] for s in public}, "NAT gateway in a public subnet")
-            self.expect(bool(nats[0]["NatGatewayAddresses"][0].get("AllocationId")), "NAT gateway has an EIP")
+            allocation = nats[0]["NatGatewayAddresses"][0].get("AllocationId")
+            if self.expect(bool(allocation), "NAT gateway has an EIP"):
+                eip = ec2.describe_addresses(AllocationIds=[allocation])["Addresses"][0]
+                eip_tags = {t["Key"]: t["Value"] for t in eip.get("Tags", [])}
+                self.expect(eip_tags.get("environment") == sfx, f"NAT gateway's EIP tagged (got {eip_tags})")
         rtbs = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
         by_subnet = {a["SubnetId"]: rt for rt in rtbs for a in rt.get("Associations", []) if a.get("SubnetId")}
         for s in public:
