@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from . import ACCOUNT_ID, DEFAULT_PORT, DEFAULT_REGION
+from .procs import pid_alive
 
 
 class CliError(Exception):
@@ -27,21 +28,6 @@ def default_state_dir() -> Path:
         return Path(env)
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "localcloud"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie is not alive for our purposes
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().split(") ", 1)[1][0] != "Z"
-    except OSError:
-        return True
 
 
 class State:
@@ -70,7 +56,7 @@ class State:
 
     def running(self) -> dict | None:
         info = self.info()
-        if info and _pid_alive(info["pid"]):
+        if info and pid_alive(info["pid"]):
             return info
         return None
 
@@ -158,9 +144,9 @@ def _stop_pid(pid: int, timeout: float = 15) -> None:
     except PermissionError:
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _pid_alive(pid):
+    while time.monotonic() < deadline and pid_alive(pid):
         time.sleep(0.1)
-    if _pid_alive(pid):
+    if pid_alive(pid):
         try:
             os.killpg(pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -184,7 +170,7 @@ def _stop_databases(state: State) -> None:
 def cmd_down(args) -> int:
     state = State(args.state_dir)
     info = state.info()
-    if not info or not _pid_alive(info["pid"]):
+    if not info or not pid_alive(info["pid"]):
         for stale in (state.pid_file, state.info_file):
             stale.unlink(missing_ok=True)
         _stop_databases(state)

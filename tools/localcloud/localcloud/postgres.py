@@ -38,6 +38,8 @@ import threading
 import time
 from pathlib import Path
 
+from .procs import pid_alive
+
 log = logging.getLogger("localcloud.postgres")
 
 PG_BIN = Path(os.environ.get("LOCALCLOUD_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -84,20 +86,6 @@ def sql_identifier(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().split(") ", 1)[1][0] != "Z"  # a zombie has stopped
-    except OSError:
-        return False
-
-
 def _is_postmaster_of(pid: int, data_dir: str) -> bool:
     """Guard against pid reuse: the process must be a postgres started on this data dir."""
     try:
@@ -109,14 +97,14 @@ def _is_postmaster_of(pid: int, data_dir: str) -> bool:
 
 def stop_pid(pid: int, data_dir: str, timeout: float = 10.0) -> None:
     """Fast shutdown (SIGINT) of the postmaster ``pid``; SIGKILL if it is still there after ``timeout``."""
-    if not _pid_alive(pid) or not _is_postmaster_of(pid, data_dir):
+    if not pid_alive(pid) or not _is_postmaster_of(pid, data_dir):
         return
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGINT)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _pid_alive(pid):
+    while time.monotonic() < deadline and pid_alive(pid):
         time.sleep(0.02)
-    if _pid_alive(pid):
+    if pid_alive(pid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
 
@@ -135,7 +123,7 @@ def stop_recorded(state_dir: Path) -> int:
             path.unlink(missing_ok=True)
     for _, record in records:  # signal all first, then wait: shutdowns run in parallel
         pid, data = record.get("pid"), record.get("data", "")
-        if pid and _pid_alive(pid) and _is_postmaster_of(pid, data):
+        if pid and pid_alive(pid) and _is_postmaster_of(pid, data):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGINT)
     stopped = 0

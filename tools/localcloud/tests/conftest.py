@@ -6,12 +6,33 @@ import os
 import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import boto3
 import pytest
 
 from localcloud import ACCOUNT_ID  # noqa: F401 - re-exported for tests
+
+
+def unique_name(prefix: str) -> str:
+    """A resource name no other test (or earlier run on the same cloud) uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def create_cluster(rds, subnet_group: str, **extra) -> str:
+    """An aurora-postgresql 15.7 cluster in ``subnet_group``; returns its identifier."""
+    cluster_id = unique_name("cluster")
+    rds.create_db_cluster(
+        DBClusterIdentifier=cluster_id,
+        Engine="aurora-postgresql",
+        EngineVersion="15.7",
+        MasterUsername="dbadmin",
+        MasterUserPassword="p" * 32,
+        DBSubnetGroupName=subnet_group,
+        **extra,
+    )
+    return cluster_id
 
 
 def free_port() -> int:
@@ -60,3 +81,21 @@ def _no_real_aws(monkeypatch):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     os.environ.setdefault("AWS_CONFIG_FILE", "/dev/null")
+
+
+@pytest.fixture(scope="session")
+def network(cloud):
+    """A VPC with a subnet in each of three AZs and a DB subnet group over them."""
+    ec2 = cloud.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, az in enumerate("abc")
+    ]
+    group = unique_name("subnets")
+    cloud.client("rds").create_db_subnet_group(
+        DBSubnetGroupName=group, DBSubnetGroupDescription="test", SubnetIds=subnets
+    )
+    return {"vpc": vpc, "subnets": subnets, "subnet_group": group}

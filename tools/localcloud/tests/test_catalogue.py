@@ -11,17 +11,13 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+from conftest import unique_name
 
 FAMILY = "aurora-postgresql15"
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture
@@ -31,7 +27,7 @@ def rds(cloud):
 
 @pytest.fixture
 def cluster_group(rds):
-    name = _name("cpg")
+    name = unique_name("cpg")
     rds.create_db_cluster_parameter_group(
         DBClusterParameterGroupName=name, DBParameterGroupFamily=FAMILY, Description="payments cluster parameters"
     )
@@ -40,7 +36,7 @@ def cluster_group(rds):
 
 @pytest.fixture
 def instance_group(rds):
-    name = _name("pg")
+    name = unique_name("pg")
     rds.create_db_parameter_group(
         DBParameterGroupName=name, DBParameterGroupFamily=FAMILY, Description="payments instance parameters"
     )
@@ -257,7 +253,7 @@ def test_builtin_default_groups(rds):
 
 
 def test_other_families_keep_moto_behaviour(rds):
-    name = _name("mysql")
+    name = unique_name("mysql")
     rds.create_db_parameter_group(DBParameterGroupName=name, DBParameterGroupFamily="mysql8.0", Description="x")
     rds.modify_db_parameter_group(
         DBParameterGroupName=name,
@@ -266,19 +262,19 @@ def test_other_families_keep_moto_behaviour(rds):
     assert [p["ParameterName"] for p in rds.describe_db_parameters(DBParameterGroupName=name)["Parameters"]] == [
         "anything"
     ]
-    code, _ = _error(lambda: rds.describe_db_cluster_parameters(DBClusterParameterGroupName=_name("missing")))
+    code, _ = _error(lambda: rds.describe_db_cluster_parameters(DBClusterParameterGroupName=unique_name("missing")))
     assert code == "DBParameterGroupNotFound"
 
 
 def test_reset_of_a_missing_group_is_not_found(rds):
     code, _ = _error(
         lambda: rds.reset_db_cluster_parameter_group(
-            DBClusterParameterGroupName=_name("missing"), ResetAllParameters=True
+            DBClusterParameterGroupName=unique_name("missing"), ResetAllParameters=True
         )
     )
     assert code == "DBParameterGroupNotFound"
     code, _ = _error(
-        lambda: rds.reset_db_parameter_group(DBParameterGroupName=_name("missing"), ResetAllParameters=True)
+        lambda: rds.reset_db_parameter_group(DBParameterGroupName=unique_name("missing"), ResetAllParameters=True)
     )
     assert code == "DBParameterGroupNotFound"
 
@@ -339,7 +335,7 @@ def test_amazon_aws_module_runs_against_the_local_cloud(cloud, tmp_path):
         import ansible_collections.amazon.aws  # noqa: F401
     except ImportError:
         pytest.skip("amazon.aws collection not installed")
-    group = _name("ansible-cpg")
+    group = unique_name("ansible-cpg")
     args = json.dumps(
         {
             "name": group,

@@ -5,49 +5,17 @@ Every test here fails against plain moto 5.2 (checked when the fix was written).
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from botocore.exceptions import ClientError
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture(scope="module")
-def network(cloud):
-    ec2 = cloud.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"][
-            "SubnetId"
-        ]
-        for i, az in enumerate("abc")
-    ]
-    rds = cloud.client("rds")
-    group = _name("subnets")
-    rds.create_db_subnet_group(DBSubnetGroupName=group, DBSubnetGroupDescription="test", SubnetIds=subnets)
-    return {"vpc": vpc, "subnets": subnets, "subnet_group": group}
+from conftest import create_cluster, unique_name
 
 
 def _cluster(rds, network, **extra):
-    cluster_id = _name("cluster")
-    rds.create_db_cluster(
-        DBClusterIdentifier=cluster_id,
-        Engine="aurora-postgresql",
-        EngineVersion="15.7",
-        MasterUsername="dbadmin",
-        MasterUserPassword="p" * 32,
-        DBSubnetGroupName=network["subnet_group"],
-        BackupRetentionPeriod=7,
-        **extra,
-    )
-    return cluster_id
+    return create_cluster(rds, network["subnet_group"], BackupRetentionPeriod=7, **extra)
 
 
 def _instance(rds, cluster_id, **extra):
-    instance_id = _name("db")
+    instance_id = unique_name("db")
     rds.create_db_instance(
         DBInstanceIdentifier=instance_id,
         DBClusterIdentifier=cluster_id,
@@ -67,7 +35,7 @@ def test_iam_aws_managed_policies_exist(cloud):
 def test_lambda_functions_created_without_docker_survive(cloud):
     iam, lam = cloud.client("iam"), cloud.client("lambda")
     role = iam.create_role(
-        RoleName=_name("fn-role"),
+        RoleName=unique_name("fn-role"),
         AssumeRolePolicyDocument='{"Version":"2012-10-17",'
         '"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},'
         '"Action":"sts:AssumeRole"}]}',
@@ -78,7 +46,7 @@ def test_lambda_functions_created_without_docker_survive(cloud):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("index.py", "def handler(event, context):\n    return 1\n")
-    name = _name("fn")
+    name = unique_name("fn")
     lam.create_function(
         FunctionName=name, Runtime="python3.12", Role=role, Handler="index.handler", Code={"ZipFile": buf.getvalue()}
     )
@@ -212,7 +180,7 @@ def test_fault_injection_answers_in_aws_wire_format(cloud):
 
 def test_rule_description_updates_return_true(cloud, network):
     ec2 = cloud.client("ec2")
-    group = ec2.create_security_group(GroupName=_name("sg"), Description="d", VpcId=network["vpc"])["GroupId"]
+    group = ec2.create_security_group(GroupName=unique_name("sg"), Description="d", VpcId=network["vpc"])["GroupId"]
     perms = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "all out"}]}]
     assert ec2.update_security_group_rule_descriptions_egress(GroupId=group, IpPermissions=perms)["Return"] is True
     egress = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissionsEgress"]

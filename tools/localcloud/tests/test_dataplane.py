@@ -9,22 +9,17 @@ import socket
 import ssl
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pg8000.native
 import pytest
-from conftest import Cloud, free_port, run_cli
+from conftest import Cloud, free_port, run_cli, unique_name
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 USER = "dbadmin"
 PASSWORD = "first-Password-1"
 
 pytestmark = pytest.mark.skipif(not (PG_BIN / "initdb").exists(), reason="PostgreSQL 15 binaries not installed")
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def _connect(host, password=PASSWORD, ca=None, database="payments", port=5432):
@@ -127,12 +122,12 @@ def ca(cloud) -> Path:
 def secured(cloud):
     """A cluster with rds.force_ssl=1 and three instances (a writer, two readers)."""
     rds = cloud.client("rds")
-    group = _name("force-ssl")
+    group = unique_name("force-ssl")
     rds.create_db_cluster_parameter_group(
         DBClusterParameterGroupName=group, DBParameterGroupFamily="aurora-postgresql15", Description="tls only"
     )
     _force_ssl(rds, group, "1")
-    cluster_id = _name("dataplane")
+    cluster_id = unique_name("dataplane")
     started = time.monotonic()
     info = _create_cluster(rds, cluster_id, 3, group)
     info.update(id=cluster_id, group=group, seconds=time.monotonic() - started)
@@ -163,7 +158,7 @@ def test_ca_is_served_and_exported(cloud, ca):
 
 
 def test_write_on_writer_read_on_reader(secured, ca):
-    table = pg8000.native.identifier(_name("t").replace("-", "_"))
+    table = pg8000.native.identifier(unique_name("t").replace("-", "_"))
     writer = _connect(secured["cluster"]["Endpoint"], ca=ca)
     try:
         writer.run(f"CREATE TABLE {table} (id int PRIMARY KEY, note text)")
@@ -235,12 +230,12 @@ def test_force_ssl_follows_the_parameter_group(cloud, secured, ca):
 
 def test_switching_the_cluster_parameter_group(cloud, ca):
     rds = cloud.client("rds")
-    cluster_id = _name("switch")
+    cluster_id = unique_name("switch")
     info = _create_cluster(rds, cluster_id, 1)  # default group: rds.force_ssl=0
     try:
         host = info["cluster"]["Endpoint"]
         _connect(host).close()
-        group = _name("strict")
+        group = unique_name("strict")
         rds.create_db_cluster_parameter_group(
             DBClusterParameterGroupName=group, DBParameterGroupFamily="aurora-postgresql15", Description="tls"
         )
@@ -281,7 +276,7 @@ def test_server_certificate_needs_the_local_ca(secured):
 
 def test_delete_reader_and_cluster_stop_servers(cloud):
     rds = cloud.client("rds")
-    cluster_id = _name("delete")
+    cluster_id = unique_name("delete")
     info = _create_cluster(rds, cluster_id, 2)
     reader_id = next(i for i in info["addresses"] if i != info["writer"])
     reader, writer = info["addresses"][reader_id], info["addresses"][info["writer"]]
@@ -302,7 +297,7 @@ def test_down_stops_every_server(tmp_path, secured, how):
     run_cli("up", "--port", str(port), "--state-dir", str(state_dir))
     try:
         other = Cloud(port, state_dir)
-        info = _create_cluster(other.client("rds"), _name("down"), 2)
+        info = _create_cluster(other.client("rds"), unique_name("down"), 2)
         addresses = set(info["addresses"].values())
         # a second cloud on the same port picks loopback addresses nobody else uses
         assert not addresses & set(secured["addresses"].values())

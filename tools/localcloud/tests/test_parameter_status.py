@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from botocore.exceptions import ClientError
+from conftest import create_cluster, unique_name
 
 
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture(scope="module")
-def subnet_group(cloud):
-    ec2 = cloud.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.30.{i}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"][
-            "SubnetId"
-        ]
-        for i, az in enumerate("ab")
-    ]
-    name = _name("subnets")
-    cloud.client("rds").create_db_subnet_group(
-        DBSubnetGroupName=name, DBSubnetGroupDescription="test", SubnetIds=subnets
-    )
-    return name
+@pytest.fixture
+def subnet_group(network):
+    return network["subnet_group"]
 
 
 def _members(rds, cluster_id):
@@ -36,21 +19,12 @@ def _members(rds, cluster_id):
 
 def test_cluster_parameter_group_pending_reboot_until_reboot(cloud, subnet_group):
     rds = cloud.client("rds")
-    group = _name("cpg")
+    group = unique_name("cpg")
     rds.create_db_cluster_parameter_group(
         DBClusterParameterGroupName=group, DBParameterGroupFamily="aurora-postgresql15", Description="test"
     )
-    cluster_id = _name("cluster")
-    rds.create_db_cluster(
-        DBClusterIdentifier=cluster_id,
-        Engine="aurora-postgresql",
-        EngineVersion="15.7",
-        MasterUsername="dbadmin",
-        MasterUserPassword="p" * 32,
-        DBSubnetGroupName=subnet_group,
-        DBClusterParameterGroupName=group,
-    )
-    instances = [_name("db") for _ in range(2)]
+    cluster_id = create_cluster(rds, subnet_group, DBClusterParameterGroupName=group)
+    instances = [unique_name("db") for _ in range(2)]
     for instance_id in instances:
         rds.create_db_instance(
             DBInstanceIdentifier=instance_id,
@@ -89,20 +63,12 @@ def test_cluster_parameter_group_pending_reboot_until_reboot(cloud, subnet_group
 
 def test_instance_parameter_group_pending_reboot_until_reboot(cloud, subnet_group):
     rds = cloud.client("rds")
-    group = _name("pg")
+    group = unique_name("pg")
     rds.create_db_parameter_group(
         DBParameterGroupName=group, DBParameterGroupFamily="aurora-postgresql15", Description="test"
     )
-    cluster_id = _name("cluster")
-    rds.create_db_cluster(
-        DBClusterIdentifier=cluster_id,
-        Engine="aurora-postgresql",
-        EngineVersion="15.7",
-        MasterUsername="dbadmin",
-        MasterUserPassword="p" * 32,
-        DBSubnetGroupName=subnet_group,
-    )
-    instance_id, other_id = _name("db"), _name("db")
+    cluster_id = create_cluster(rds, subnet_group)
+    instance_id, other_id = unique_name("db"), unique_name("db")
     for ident in (instance_id, other_id):
         rds.create_db_instance(
             DBInstanceIdentifier=ident,
