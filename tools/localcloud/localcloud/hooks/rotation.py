@@ -27,6 +27,8 @@ has. What the function writes to stdout/stderr goes to its log group ``/aws/lamb
 from __future__ import annotations
 
 import datetime
+import fnmatch
+import hashlib
 import io
 import json
 import logging
@@ -119,8 +121,6 @@ def _allows_secrets_manager(function, secret_arn: str) -> bool:
 
 
 def _arn_like(pattern: str, arn: str) -> bool:
-    import fnmatch
-
     return fnmatch.fnmatchcase(arn, pattern)
 
 
@@ -255,8 +255,6 @@ def _remove_work_dir() -> None:
 
 
 def _unpack(function) -> Path:
-    import hashlib
-
     digest = hashlib.sha256(function.code_bytes).hexdigest()[:16]
     target = _work_dir() / f"{function.function_name}-{digest}"
     if not target.exists():
@@ -342,8 +340,3 @@ def _write_logs(function, region: str, token: str, output: str) -> None:
     events = [{"timestamp": now, "message": line} for line in output.splitlines() if line.strip()]
     if events:
         logs.put_log_events(group, stream, events)
-
-
-def running() -> int:
-    """Rotations still running (tests wait on this through the control endpoint)."""
-    return len(_RUNNING)
