@@ -44,6 +44,7 @@ BAD_INPUTS = [
     ({"auroradb_secret_username": "rdsadmin"}, "auroradb_secret_username"),
     ({"auroradb_monitoring_cpu_threshold": 150}, "auroradb_monitoring_cpu_threshold"),
     ({"auroradb_tags": {"aws:owner": "me"}}, "auroradb_tags"),
+    ({"auroradb_secret_rotation_ca_bundle": "/nonexistent/global-bundle.pem"}, "auroradb_secret_rotation_ca_bundle"),
 ]
 
 

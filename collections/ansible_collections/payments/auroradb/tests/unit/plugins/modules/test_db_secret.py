@@ -188,3 +188,51 @@ def test_kms_errors_are_recognised(code, message, expected):
 
     error = ClientError({"Error": {"Code": code, "Message": message}}, "GetSecretValue")
     assert sm.is_kms_error(error) is expected
+
+
+# --- resource_policy: compared as JSON, not as text --------------------------------------------------------------
+DENY_DELETE = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Deny",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "secretsmanager:DeleteSecret",
+            "Resource": "*",
+        }
+    ],
+}
+
+
+def test_policy_formatting_key_order_and_single_item_lists_are_not_changes():
+    # AWS may answer with other white space, other key order, or a lone statement without its list.
+    answered = json.dumps(
+        {
+            "Statement": {
+                "Resource": ["*"],
+                "Action": ["secretsmanager:DeleteSecret"],
+                "Principal": {"AWS": ["arn:aws:iam::123456789012:root"]},
+                "Effect": "Deny",
+            },
+            "Version": "2012-10-17",
+        },
+        indent=4,
+    )
+    assert db_secret.canonical_policy(answered) == db_secret.canonical_policy(json.dumps(DENY_DELETE))
+
+
+def test_policy_differences_are_changes():
+    allowed = json.loads(json.dumps(DENY_DELETE))
+    allowed["Statement"][0]["Effect"] = "Allow"
+    assert db_secret.canonical_policy(allowed) != db_secret.canonical_policy(DENY_DELETE)
+    other_account = json.loads(json.dumps(DENY_DELETE))
+    other_account["Statement"][0]["Principal"]["AWS"] = "arn:aws:iam::210987654321:root"
+    assert db_secret.canonical_policy(other_account) != db_secret.canonical_policy(DENY_DELETE)
+    assert db_secret.canonical_policy(None) is None
+
+
+def test_statement_order_does_not_matter():
+    two = json.loads(json.dumps(DENY_DELETE))
+    two["Statement"].append({"Effect": "Allow", "Principal": "*", "Action": "secretsmanager:GetSecretValue"})
+    swapped = dict(two, Statement=list(reversed(two["Statement"])))
+    assert db_secret.canonical_policy(two) == db_secret.canonical_policy(swapped)
