@@ -14,7 +14,7 @@ LOCALCLOUD_STATE_DIR ?= $(CURDIR)/.localcloud
 export LOCALCLOUD_PORT LOCALCLOUD_STATE_DIR
 ENV_SUFFIX ?= local
 
-.PHONY: help setup test lint sanity unit localcloud-test rotation-test verify-test integration integration-stack integration-other molecule molecule-default builder-test demo demo-down \
+.PHONY: help setup test test-lane lint sanity unit localcloud-test rotation-test verify-test integration integration-stack integration-other molecule molecule-default builder-test demo demo-down \
         localcloud-up localcloud-down clean
 
 help:  ## list targets
@@ -31,9 +31,13 @@ $(VENV)/.installed: requirements.txt tools/localcloud/pyproject.toml scripts/fin
 
 setup: $(VENV)/.installed  ## create .venv (Python >= 3.12) with the pinned toolchain
 
-test: setup lint sanity unit localcloud-test rotation-test verify-test builder-test  ## every test (CI runs this)
-	@# The long suites each drive their own local clouds: run them two at a time (2 cores), longest first.
-	$(MAKE) --no-print-directory -j2 --output-sync=target integration-stack molecule integration-other
+test: setup  ## every test (CI runs this)
+	@# Two lanes on 2 cores: the longest suite (the shared stack) in one, everything else in order in the other.
+	$(MAKE) --no-print-directory -j2 --output-sync=target integration-stack test-lane
+
+test-lane: setup  ## every test but integration-stack, one after the other (make test runs it beside integration-stack)
+	$(MAKE) --no-print-directory -j1 lint sanity unit localcloud-test rotation-test verify-test builder-test \
+	  molecule integration-other
 
 lint: setup  ## ansible-lint (production), yamllint, ruff
 	ansible-lint --offline --profile production
@@ -62,10 +66,10 @@ integration: setup  ## playbooks and modules against local clouds (bad input, li
 
 # The same tests in two halves of similar length, so `make test` can run them side by side with molecule.
 INTEGRATION_STACK := tests/integration/test_stack.py tests/integration/test_demo.py
-integration-stack: setup  ## the stack's life cycle (rotation included) and `make demo` as a user runs it
+integration-stack: setup  ## one shared stack: life cycle, verify.yml's checks, rotation; and `make demo` as a user runs it
 	$(BIN)/python -m pytest -q $(INTEGRATION_STACK)
 
-integration-other: setup  ## every other integration test (preflight, modules, verify.yml's broken properties)
+integration-other: setup  ## every other integration test (bad input, the modules against a local cloud)
 	$(BIN)/python -m pytest -q tests/integration $(addprefix --ignore=,$(INTEGRATION_STACK))
 
 builder-test: setup  ## execution environment: ansible-builder create writes a build context

@@ -1,11 +1,19 @@
-"""The whole stack on a local cloud: what molecule does not cover.
+"""The whole stack, deployed as few times as the checks allow, on one local cloud.
 
-* a -vvv deploy never shows the password, and the deployment matches the reference (tests/stack_check.py);
-* rotation: a re-run changes nothing and sends no RotateSecret; rotate.yml changes the password in PostgreSQL
-  (the local cloud runs the deployed function), and a later site.yml keeps the rotated password working;
-* teardown leaves nothing, a second teardown changes nothing, a re-deploy with the same suffix succeeds;
-* a half-deployed stack (deploy failed midway) tears down cleanly;
-* two inventories at once deploy two environments in one run.
+One environment (`inventories/dev`, suffix `dev`, pointed at the local cloud through AWS_URL) is deployed once and
+carries, in this order (pytest keeps the file's order; each step leaves the stack as the next one needs it):
+
+* the deploy (-vvv) matches the reference (tests/stack_check.py) and never shows the password;
+* verify.yml: the healthy stack passes every control-plane and data-plane check;
+* a re-run changes nothing and sends no RotateSecret; rotate.yml changes the password in PostgreSQL (the local cloud
+  runs the deployed function), its log and output never show it;
+* one broken property at a time (eleven, broken by hand with boto3): exactly that check fails, then it is restored
+  and the stack passes again;
+* a static parameter change reboots reader1, reader2, then the writer, and keeps the rotated password;
+* teardown leaves nothing; a second teardown changes nothing;
+* re-deploying the same suffix (dev, with staging beside it: two inventories in one run) gives a fresh secret, and
+  both environments match the reference; their teardown leaves nothing;
+* a half-deployed stack (instances refused) tears down cleanly.
 """
 
 from __future__ import annotations
@@ -13,35 +21,44 @@ from __future__ import annotations
 import json
 import ssl
 import sys
+import time
 import urllib.request
-from pathlib import Path
 
 import pg8000.native
+import pytest
 from conftest import REPO, recap
 
 sys.path.insert(0, str(REPO / "tests"))
 import stack_check  # noqa: E402
 
+SUFFIX = "dev"
+INVENTORY = "inventories/dev"
+HOST = "payments-dev"
+CLUSTER = f"payment-db-cluster-{SUFFIX}"
+SECRET = f"payment-db-credentials-{SUFFIX}"
+CPU_ALARM = f"payment-db-cpu-alarm-{SUFFIX}"
+PARAMS = f"payment-db-params-{SUFFIX}"
+READER2 = f"{CLUSTER}-reader2"
 
-def _check(localcloud, mode: str, suffix: str, **expect) -> list[str]:
+
+def _check(cloud, mode: str, suffix: str, **expect) -> list[str]:
     credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-    checker = stack_check.Checker(suffix, localcloud.endpoint, "us-east-1", credentials)
+    checker = stack_check.Checker(suffix, cloud.endpoint, "us-east-1", credentials)
     return checker.present({**stack_check.REF, **expect}) if mode == "present" else checker.absent()
 
 
-def _password(localcloud, suffix: str) -> str:
-    value = localcloud.client("secretsmanager").get_secret_value(SecretId=f"payment-db-credentials-{suffix}")
-    return json.loads(value["SecretString"])["password"]
+def _run(cloud, playbook: str, *args: str, check: bool = True):
+    return cloud.playbook(playbook, "-e", f"env_suffix={SUFFIX}", *args, check=check, inventory=INVENTORY)
 
 
-def _secret(localcloud, suffix: str) -> dict:
-    value = localcloud.client("secretsmanager").get_secret_value(SecretId=f"payment-db-credentials-{suffix}")
+def _secret(cloud, suffix: str = SUFFIX) -> dict:
+    value = cloud.client("secretsmanager").get_secret_value(SecretId=f"payment-db-credentials-{suffix}")
     return json.loads(value["SecretString"])
 
 
-def _can_login(localcloud, secret: dict, password: str) -> bool:
+def _can_login(cloud, secret: dict, password: str) -> bool:
     """Log in to the writer endpoint named in the secret, over TLS verified with the local cloud's CA."""
-    context = ssl.create_default_context(cafile=str(localcloud.state_dir / "dataplane" / "ca.pem"))
+    context = ssl.create_default_context(cafile=str(cloud.state_dir / "dataplane" / "ca.pem"))
     try:
         conn = pg8000.native.Connection(
             secret["username"],
@@ -60,78 +77,334 @@ def _can_login(localcloud, secret: dict, password: str) -> bool:
     return True
 
 
-def _rotation_logs(localcloud, suffix: str) -> str:
-    logs = localcloud.client("logs")
-    events = logs.filter_log_events(logGroupName=f"/aws/lambda/payment-db-rotation-{suffix}")["events"]
+class Stack:
+    """The deployed environment and what the steps learn about it."""
+
+    def __init__(self, cloud):
+        self.cloud = cloud
+        self.passwords: list[str] = []
+
+
+@pytest.fixture(scope="module")
+def stack(localcloud):
+    started = time.monotonic()
+    deploy = _run(localcloud, "site.yml", "-vvv")
+    print(f"deploy: {time.monotonic() - started:.0f} s")
+    state = Stack(localcloud)
+    state.deploy_output = deploy.stdout + deploy.stderr
+    yield state
+    # Whatever happened above: leave nothing behind on the module's cloud.
+    for suffix in ("dev", "staging"):
+        for name in (f"{suffix}.json", f"{suffix}-verify.json"):
+            (REPO / "outputs" / name).unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Deploy and verify.yml on the healthy stack
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_deploy_matches_the_reference_and_never_shows_the_password(stack):
+    assert _check(stack.cloud, "present", SUFFIX) == []
+    password = _secret(stack.cloud)["password"]
+    assert len(password) == 32 and password.isalnum()
+    assert password not in stack.deploy_output
+    stack.passwords.append(password)
+    outputs = json.loads((REPO / "outputs" / f"{SUFFIX}.json").read_text())
+    assert f"credentials-{SUFFIX}" in outputs["SecretArn"]
+    assert outputs["ClusterEndpoint"].endswith(":5432") and outputs["VpcId"].startswith("vpc-")
+
+
+def _verify(cloud, *extra: str) -> dict:
+    """Run verify.yml once; returns the JSON report (plus the run's return code and output)."""
+    report = REPO / "outputs" / f"{SUFFIX}-verify.json"
+    report.unlink(missing_ok=True)
+    run = _run(cloud, "verify.yml", *extra, check=False)
+    assert report.exists(), f"no report written:\n{run.stdout[-4000:]}\n{run.stderr[-2000:]}"
+    result = json.loads(report.read_text())
+    result["returncode"], result["stdout"] = run.returncode, run.stdout
+    return result
+
+
+def _control_plane_failures(cloud) -> set[str]:
+    result = _verify(cloud, "-e", "auroradb_verify_data_plane=false")
+    failed = set(result["failed_checks"])
+    assert (result["returncode"] != 0) == bool(failed), result["stdout"][-3000:]
+    return failed
+
+
+def test_healthy_stack_passes_every_check_control_and_data_plane(stack):
+    result = _verify(stack.cloud, "-e", "auroradb_verify_data_plane=true")
+    lines = [line for line in result["stdout"].splitlines() if "PASS  " in line or "FAIL  " in line]
+    assert len(lines) >= 20, result["stdout"][-3000:]
+    assert [c["name"] for c in result["checks"] if not c["passed"]] == []
+    # every check prints one line
+    assert all(f"  {c['name']}" in result["stdout"] for c in result["checks"])
+    data = [c["name"] for c in result["checks"] if c["name"].startswith("db.")]
+    assert data == [
+        "db.reachable",
+        "db.tls_login",
+        "db.writer_write",
+        "db.reader_reads_row",
+        "db.reader_read_only",
+        "db.plaintext_refused",
+    ]
+    assert result["data_plane"]["ran"] is True
+    assert result["returncode"] == 0 and result["failed_checks"] == [] and result["passed"] is True
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Re-run and rotation
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_rerun_changes_nothing_and_sends_no_rotate_secret(stack):
+    described = stack.cloud.client("secretsmanager").describe_secret(SecretId=SECRET)
+    assert described["RotationEnabled"] is True
+    assert described["RotationRules"].get("ScheduleExpression") == "rate(30 days)", described["RotationRules"]
+    assert _can_login(stack.cloud, _secret(stack.cloud), stack.passwords[-1])
+
+    before = len(stack.cloud.requests())
+    again = _run(stack.cloud, "site.yml")
+    assert recap(again.stdout, HOST)["changed"] == 0, again.stdout[-4000:]
+    assert [r for r in stack.cloud.requests()[before:] if r["action"] == "RotateSecret"] == []
+
+
+def _rotation_logs(cloud) -> str:
+    logs = cloud.client("logs")
+    events = logs.filter_log_events(logGroupName=f"/aws/lambda/payment-db-rotation-{SUFFIX}")["events"]
     return "\n".join(e["message"] for e in events)
 
 
-def _rotation_checks(localcloud, suffix: str, password: str) -> str:
-    """Schedule, idempotent re-run, rotate.yml, and a site.yml after it; returns the rotated password."""
-    sm = localcloud.client("secretsmanager")
-    described = sm.describe_secret(SecretId=f"payment-db-credentials-{suffix}")
-    assert described["RotationEnabled"] is True
-    assert described["RotationRules"].get("ScheduleExpression") == "rate(30 days)", described["RotationRules"]
-    assert _can_login(localcloud, _secret(localcloud, suffix), password)
-
-    before = len(localcloud.requests())
-    again = localcloud.playbook("site.yml", "-e", f"env_suffix={suffix}")
-    assert recap(again.stdout)["changed"] == 0, again.stdout[-4000:]
-    assert [r for r in localcloud.requests()[before:] if r["action"] == "RotateSecret"] == []
-
-    rotate = localcloud.playbook("rotate.yml", "-e", f"env_suffix={suffix}", "-vvv")
-    rotated = _password(localcloud, suffix)
-    assert rotated != password and len(rotated) == 32 and rotated.isalnum()
-    assert _can_login(localcloud, _secret(localcloud, suffix), rotated)
-    assert not _can_login(localcloud, _secret(localcloud, suffix), password)
-    logs = _rotation_logs(localcloud, suffix)
+def test_rotate_changes_the_password_in_postgresql(stack):
+    old = stack.passwords[-1]
+    rotate = _run(stack.cloud, "rotate.yml", "-vvv")
+    rotated = _secret(stack.cloud)["password"]
+    assert rotated != old and len(rotated) == 32 and rotated.isalnum()
+    assert _can_login(stack.cloud, _secret(stack.cloud), rotated)
+    assert not _can_login(stack.cloud, _secret(stack.cloud), old)
+    logs = _rotation_logs(stack.cloud)
     assert "END step finishSecret" in logs
-    for pw in (password, rotated):
+    for pw in (old, rotated):
         assert pw not in rotate.stdout and pw not in rotate.stderr and pw not in logs
-    return rotated
+    stack.passwords.append(rotated)
 
 
-def test_lifecycle_secret_safe_teardown_clean_redeploy(localcloud, suffix):
-    deploy = localcloud.playbook("site.yml", "-e", f"env_suffix={suffix}", "-vvv")
-    assert _check(localcloud, "present", suffix) == []
-    password = _password(localcloud, suffix)
-    assert len(password) == 32
-    assert password not in deploy.stdout and password not in deploy.stderr
-    outputs = json.loads((REPO / "outputs" / f"{suffix}.json").read_text())
-    assert (
-        outputs["SecretArn"].endswith(f"payment-db-credentials-{suffix}")
-        or f"credentials-{suffix}" in outputs["SecretArn"]
+# ---------------------------------------------------------------------------------------------------------------
+# One broken property at a time: (break, restore) with boto3, and the one check that must fail.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _rotation(on: bool):
+    def apply(cloud):
+        sm = cloud.client("secretsmanager")
+        if not on:
+            sm.cancel_rotate_secret(SecretId=SECRET)
+            return
+        function = cloud.client("lambda").get_function(FunctionName=f"payment-db-rotation-{SUFFIX}")
+        sm.rotate_secret(
+            SecretId=SECRET,
+            RotationLambdaARN=function["Configuration"]["FunctionArn"],
+            RotationRules={"ScheduleExpression": "rate(30 days)"},
+            RotateImmediately=False,
+        )
+
+    return apply
+
+
+def _key_rotation(on: bool):
+    def apply(cloud):
+        kms = cloud.client("kms")
+        key_id = kms.describe_key(KeyId=f"alias/payment-db-{SUFFIX}")["KeyMetadata"]["KeyId"]
+        (kms.enable_key_rotation if on else kms.disable_key_rotation)(KeyId=key_id)
+
+    return apply
+
+
+def _cpu_threshold(value: float):
+    def apply(cloud):
+        cw = cloud.client("cloudwatch")
+        alarm = cw.describe_alarms(AlarmNames=[CPU_ALARM])["MetricAlarms"][0]
+        keys = (
+            "AlarmName",
+            "AlarmDescription",
+            "Namespace",
+            "MetricName",
+            "Statistic",
+            "Dimensions",
+            "Period",
+            "EvaluationPeriods",
+            "ComparisonOperator",
+            "TreatMissingData",
+            "AlarmActions",
+            "OKActions",
+        )
+        cw.put_metric_alarm(**{k: alarm[k] for k in keys if k in alarm}, Threshold=value)
+
+    return apply
+
+
+def _force_ssl(value: str):
+    def apply(cloud):
+        cloud.client("rds").modify_db_cluster_parameter_group(
+            DBClusterParameterGroupName=PARAMS,
+            Parameters=[{"ParameterName": "rds.force_ssl", "ParameterValue": value, "ApplyMethod": "immediate"}],
+        )
+
+    return apply
+
+
+def _modify_cluster(**kwargs):
+    def apply(cloud):
+        cloud.client("rds").modify_db_cluster(DBClusterIdentifier=CLUSTER, ApplyImmediately=True, **kwargs)
+
+    return apply
+
+
+def _delete_reader(cloud):
+    rds = cloud.client("rds")
+    before = rds.describe_db_instances(DBInstanceIdentifier=READER2)["DBInstances"][0]
+    _delete_reader.saved = before
+    rds.delete_db_instance(DBInstanceIdentifier=READER2, SkipFinalSnapshot=True)
+
+
+def _recreate_reader(cloud):
+    rds = cloud.client("rds")
+    old = _delete_reader.saved
+    rds.create_db_instance(
+        DBInstanceIdentifier=READER2,
+        DBClusterIdentifier=CLUSTER,
+        Engine=old["Engine"],
+        DBInstanceClass=old["DBInstanceClass"],
+        AvailabilityZone=old["AvailabilityZone"],
+        PubliclyAccessible=False,
+        EnablePerformanceInsights=True,
+        PerformanceInsightsRetentionPeriod=old.get("PerformanceInsightsRetentionPeriod", 7),
+        PromotionTier=old.get("PromotionTier", 2),
+        Tags=old.get("TagList", []),
     )
-    assert outputs["ClusterEndpoint"].endswith(":5432") and outputs["VpcId"].startswith("vpc-")
-    password = _rotation_checks(localcloud, suffix, password)
+    for _ in range(120):
+        status = rds.describe_db_instances(DBInstanceIdentifier=READER2)["DBInstances"][0]["DBInstanceStatus"]
+        if status == "available":
+            return
+        time.sleep(1)
+    raise AssertionError(f"{READER2} not available again")
 
-    # A static parameter change: members are rebooted one at a time, readers first, then the writer.
-    before = len(localcloud.requests())
+
+def _public_writer(on: bool):
+    def apply(cloud):
+        cloud.client("rds").modify_db_instance(
+            DBInstanceIdentifier=f"{CLUSTER}-writer", PubliclyAccessible=on, ApplyImmediately=True
+        )
+
+    return apply
+
+
+def _secret_description(text: str):
+    def apply(cloud):
+        cloud.client("secretsmanager").update_secret(SecretId=SECRET, Description=text)
+
+    return apply
+
+
+def _secret_host(cloud):
+    sm = cloud.client("secretsmanager")
+    original = sm.get_secret_value(SecretId=SECRET)["SecretString"]
+    _secret_host.saved = original
+    sm.put_secret_value(SecretId=SECRET, SecretString=json.dumps({**json.loads(original), "host": "wrong.example"}))
+
+
+def _secret_restore(cloud):
+    cloud.client("secretsmanager").put_secret_value(SecretId=SECRET, SecretString=_secret_host.saved)
+
+
+BROKEN = {
+    "key rotation off": (_key_rotation(False), _key_rotation(True), "kms.key_rotation"),
+    "cpu alarm threshold 90": (_cpu_threshold(90.0), _cpu_threshold(80.0), "alarm.cpu"),
+    "rds.force_ssl=0": (_force_ssl("0"), _force_ssl("1"), "cluster.parameter.rds.force_ssl"),
+    "reader deleted": (_delete_reader, _recreate_reader, "cluster.members"),
+    "backup retention 3": (
+        _modify_cluster(BackupRetentionPeriod=3),
+        _modify_cluster(BackupRetentionPeriod=7),
+        "cluster.backup_retention",
+    ),
+    "backup window moved": (
+        _modify_cluster(PreferredBackupWindow="01:00-02:00"),
+        _modify_cluster(PreferredBackupWindow="03:00-04:00"),
+        "cluster.backup_window",
+    ),
+    "log export removed": (
+        _modify_cluster(CloudwatchLogsExportConfiguration={"DisableLogTypes": ["postgresql"]}),
+        _modify_cluster(CloudwatchLogsExportConfiguration={"EnableLogTypes": ["postgresql"]}),
+        "cluster.log_exports",
+    ),
+    "writer made public": (_public_writer(True), _public_writer(False), "instances.private"),
+    "secret description": (
+        _secret_description("something else"),
+        _secret_description("Master credentials for Aurora PostgreSQL cluster"),
+        "secret.description",
+    ),
+    "secret host wrong": (_secret_host, _secret_restore, "secret.connection"),
+    "secret rotation off": (_rotation(False), _rotation(True), "secret.rotation"),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN))
+def test_one_broken_property_fails_exactly_its_check(stack, case):
+    breaker, restore, check_name = BROKEN[case]
+    breaker(stack.cloud)
+    try:
+        failed = _control_plane_failures(stack.cloud)
+    finally:
+        restore(stack.cloud)
+    assert failed == {check_name}, f"{case}: expected only {check_name} to fail, got {sorted(failed)}"
+
+
+def test_restored_stack_passes_again(stack):
+    assert _control_plane_failures(stack.cloud) == set()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rolling reboot, teardown, re-deploy of the same suffix beside a second environment
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_static_parameter_change_reboots_readers_first_and_keeps_the_password(stack):
+    before = len(stack.cloud.requests())
     static = {
-        "env_suffix": suffix,
+        "env_suffix": SUFFIX,
         "auroradb_aurora_parameters": {"shared_preload_libraries": "pg_stat_statements,pg_cron"},
     }
-    localcloud.playbook("site.yml", "-e", json.dumps(static))
-    reboots = [r["resource"] for r in localcloud.requests()[before:] if r["action"] == "RebootDBInstance"]
-    cluster = f"payment-db-cluster-{suffix}"
-    assert reboots == [f"{cluster}-reader1", f"{cluster}-reader2", f"{cluster}-writer"], reboots
+    stack.cloud.playbook("site.yml", "-e", json.dumps(static), inventory=INVENTORY)
+    reboots = [r["resource"] for r in stack.cloud.requests()[before:] if r["action"] == "RebootDBInstance"]
+    assert reboots == [f"{CLUSTER}-reader1", f"{CLUSTER}-reader2", f"{CLUSTER}-writer"], reboots
     # That site.yml ran after rotate.yml: the rotated password is still the secret's, and still logs in.
-    assert not [r for r in localcloud.requests()[before:] if r["action"] in ("RotateSecret", "PutSecretValue")]
-    assert _password(localcloud, suffix) == password
-    assert _can_login(localcloud, _secret(localcloud, suffix), password)
+    assert not [r for r in stack.cloud.requests()[before:] if r["action"] in ("RotateSecret", "PutSecretValue")]
+    assert _secret(stack.cloud)["password"] == stack.passwords[-1]
+    assert _can_login(stack.cloud, _secret(stack.cloud), stack.passwords[-1])
 
-    first = localcloud.playbook("teardown.yml", "-e", f"env_suffix={suffix}")
-    assert recap(first.stdout)["changed"] > 0
-    assert _check(localcloud, "absent", suffix) == []
-    second = localcloud.playbook("teardown.yml", "-e", f"env_suffix={suffix}")
-    assert recap(second.stdout)["changed"] == 0, second.stdout[-3000:]
 
-    localcloud.playbook("site.yml", "-e", f"env_suffix={suffix}")
-    assert _check(localcloud, "present", suffix) == []
-    assert _password(localcloud, suffix) != password  # a fresh secret, not the old one
-    localcloud.playbook("teardown.yml", "-e", f"env_suffix={suffix}")
-    assert _check(localcloud, "absent", suffix) == []
-    (REPO / "outputs" / f"{suffix}.json").unlink(missing_ok=True)
+def test_teardown_leaves_nothing_and_a_second_teardown_changes_nothing(stack):
+    first = _run(stack.cloud, "teardown.yml")
+    assert recap(first.stdout, HOST)["changed"] > 0
+    assert _check(stack.cloud, "absent", SUFFIX) == []
+    second = _run(stack.cloud, "teardown.yml")
+    assert recap(second.stdout, HOST)["changed"] == 0, second.stdout[-3000:]
+
+
+def test_redeploy_same_suffix_beside_a_second_inventory(stack):
+    # dev again (the suffix torn down above) and staging, as users have them, in one run.
+    args = ["-i", str(REPO / "inventories/dev"), "-i", str(REPO / "inventories/staging")]
+    run = stack.cloud.playbook("site.yml", *args, inventory=None)
+    assert recap(run.stdout, "payments-dev")["failed"] == 0 and recap(run.stdout, "payments-staging")["failed"] == 0
+    assert _check(stack.cloud, "present", "dev") == []
+    staging = {"vpc_cidr": "10.1.0.0/16", "instance_class": "db.r6g.large", "backup_retention": 14}
+    assert _check(stack.cloud, "present", "staging", **staging) == []
+    fresh = _secret(stack.cloud)["password"]
+    assert fresh not in stack.passwords  # a fresh secret, not the old one
+    assert _can_login(stack.cloud, _secret(stack.cloud), fresh)
+    stack.cloud.playbook("teardown.yml", *args, inventory=None)
+    assert _check(stack.cloud, "absent", "dev") == [] and _check(stack.cloud, "absent", "staging") == []
 
 
 def test_half_deployed_stack_tears_down(localcloud, suffix):
@@ -158,21 +431,4 @@ def test_half_deployed_stack_tears_down(localcloud, suffix):
     assert rds.describe_db_clusters(DBClusterIdentifier=f"payment-db-cluster-{suffix}")["DBClusters"]
     localcloud.playbook("teardown.yml", "-e", f"env_suffix={suffix}")
     assert _check(localcloud, "absent", suffix) == []
-
-
-def test_two_inventories_deploy_two_environments(localcloud, tmp_path: Path):
-    # dev and staging as users have them; AWS_URL (the documented endpoint fallback) points them here.
-    args = ["-i", str(REPO / "inventories/dev"), "-i", str(REPO / "inventories/staging")]
-    run = localcloud.playbook("site.yml", *args, inventory=None)
-    assert recap(run.stdout, "payments-dev")["failed"] == 0 and recap(run.stdout, "payments-staging")["failed"] == 0
-    assert _check(localcloud, "present", "dev") == []
-    assert (
-        _check(
-            localcloud, "present", "staging", vpc_cidr="10.1.0.0/16", instance_class="db.r6g.large", backup_retention=14
-        )
-        == []
-    )
-    localcloud.playbook("teardown.yml", *args, inventory=None)
-    assert _check(localcloud, "absent", "dev") == [] and _check(localcloud, "absent", "staging") == []
-    for env in ("dev", "staging"):
-        (REPO / "outputs" / f"{env}.json").unlink(missing_ok=True)
+    (REPO / "outputs" / f"{suffix}.json").unlink(missing_ok=True)
