@@ -138,6 +138,13 @@ def _missing(name, what, expected):
     return check(name, False, expected, f"{what} not found")
 
 
+def _exists(check_name, resource, label, arn):
+    """``[check]`` saying whether ``resource`` (a describe answer, or None when not found) exists."""
+    if not resource:
+        return [_missing(check_name, label, label)]
+    return [check(check_name, True, label, arn)]
+
+
 def _key_label(key_arn):
     return key_arn or "the stack key (not found)"
 
@@ -175,12 +182,11 @@ def check_kms(facts, names, expected):
 
 
 def check_cluster(facts, names, expected):
-    cluster = facts.get("cluster")
-    cid = names["cluster"]
+    cluster, cid = facts.get("cluster"), names["cluster"]
+    results = _exists("cluster.exists", cluster, f"cluster {cid}", (cluster or {}).get("DBClusterArn", cid))
     if not cluster:
-        return [_missing("cluster.exists", f"cluster {cid}", f"cluster {cid}")]
+        return results
     key_arn = (facts.get("kms_key") or {}).get("Arn")
-    results = [check("cluster.exists", True, f"cluster {cid}", cluster.get("DBClusterArn", cid))]
     status = cluster.get("Status")
     results.append(check("cluster.available", status == "available", "available", status))
 
@@ -357,13 +363,12 @@ def rotation_interval(rules):
 
 
 def check_secret(facts, names, expected):
-    secret = facts.get("secret")
-    name = names["secret"]
-    if not secret:
-        return [_missing("secret.exists", f"secret {name}", f"secret {name}")]
+    secret, name = facts.get("secret"), names["secret"]
     key = facts.get("kms_key") or {}
     key_arn, key_id = key.get("Arn"), key.get("KeyId")
-    results = [check("secret.exists", True, f"secret {name}", secret.get("ARN", name))]
+    results = _exists("secret.exists", secret, f"secret {name}", (secret or {}).get("ARN", name))
+    if not secret:
+        return results
     secret_key = secret.get("KmsKeyId")
     # Secrets Manager answers with the key ARN or ID (or an alias name) as it was given at creation.
     ours = key_arn is not None and secret_key in {key_arn, key_id, names["kms_alias"]}

@@ -189,24 +189,17 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.payments.auroradb.plugins.module_utils import verify
 
-EXPECTED_SPEC = dict(
-    key_rotation=dict(type="bool"),
-    engine=dict(type="str"),
-    engine_version=dict(type="str"),
-    port=dict(type="int"),
-    backup_retention_days=dict(type="int"),
-    backup_window=dict(type="str"),
-    log_exports=dict(type="list", elements="str"),
-    cluster_parameters=dict(type="dict"),
-    performance_insights=dict(type="bool"),
-    cpu_threshold=dict(type="float"),
-    free_local_storage_threshold_bytes=dict(type="float"),
-    alarm_period_seconds=dict(type="int"),
-    alarm_evaluation_periods=dict(type="int"),
-    secret_username=dict(type="str", no_log=False),
-    secret_description=dict(type="str", no_log=False),
-    secret_rotation_days=dict(type="int", no_log=False),
+# Option types of the expected values; no defaults (each is required for its scope: verify.SCOPE_EXPECTED).
+EXPECTED_TYPES = (
+    ("bool", ("key_rotation", "performance_insights")),
+    ("str", ("engine", "engine_version", "backup_window", "secret_username", "secret_description")),
+    ("int", ("port", "backup_retention_days", "secret_rotation_days")),
+    ("int", ("alarm_period_seconds", "alarm_evaluation_periods")),
+    ("float", ("cpu_threshold", "free_local_storage_threshold_bytes")),
+    ("dict", ("cluster_parameters",)),
 )
+EXPECTED_SPEC = {name: dict(type=kind, no_log=False) for kind, names in EXPECTED_TYPES for name in names}
+EXPECTED_SPEC["log_exports"] = dict(type="list", elements="str")
 
 
 def cluster_endpoints(facts):
