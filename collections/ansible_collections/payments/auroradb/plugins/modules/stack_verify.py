@@ -198,8 +198,10 @@ EXPECTED_TYPES = (
     ("float", ("cpu_threshold", "free_local_storage_threshold_bytes")),
     ("dict", ("cluster_parameters",)),
 )
-EXPECTED_SPEC = {name: dict(type=kind, no_log=False) for kind, names in EXPECTED_TYPES for name in names}
-EXPECTED_SPEC["log_exports"] = dict(type="list", elements="str")
+EXPECTED_SPEC = {
+    "log_exports": dict(type="list", elements="str"),
+    **{name: dict(type=kind, no_log=False) for kind, names in EXPECTED_TYPES for name in names},
+}
 
 
 def cluster_endpoints(facts):
