@@ -6,11 +6,15 @@
 
 Two halves:
 
-* pure decision logic: ``evaluate(facts, names, expected)`` turns what the AWS APIs said (plain dicts shaped
+* pure decision logic: ``evaluate(facts, names, scope, expected)`` turns what the AWS APIs said (plain dicts shaped
   like their answers, gathered by ``gather``) into a list of checks ``{name, passed, expected, found}``;
   ``check()`` builds one, ``line()`` prints one. Unit-testable without a network.
-* ``gather(clients, names)``: the read-only AWS calls, paginated where the API pages. "Not found" is a fact
-  (``None``), not an error; every other botocore error propagates to the module's single error path.
+* ``gather(clients, names, scope)``: the read-only AWS calls that scope needs, paginated where the API pages.
+  "Not found" is a fact (``None``), not an error; every other botocore error propagates to the module's single
+  error path.
+
+Scopes (``SCOPE_EXPECTED``): kms, aurora, monitoring, secret - each checked by the verify entry point of the role
+that deploys it, with that role's own variables as the expected values.
 
 The secret's value is read only to compare its connection keys; the password is dropped at once and never
 stored in the facts.
@@ -25,25 +29,44 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-# Defaults = what the roles deploy (roles/*/defaults/main.yml); the verify role passes its own values anyway.
-DEFAULT_EXPECTED = {
-    "engine": "aurora-postgresql",
-    "engine_version": "15.7",
-    "port": 5432,
-    "backup_retention_days": 7,
-    "backup_window": "03:00-04:00",
-    "log_exports": ["postgresql"],
-    "cluster_parameters": {"rds.force_ssl": "1"},
-    "performance_insights": True,
-    "cpu_threshold": 80.0,
-    "free_local_storage_threshold_bytes": 10737418240.0,
-    "alarm_period_seconds": 300,
-    "alarm_evaluation_periods": 2,
-    "secret_username": "dbadmin",
-    "secret_description": "Master credentials for Aurora PostgreSQL cluster",
-    "secret_rotation_days": 30,
-    "key_rotation": True,
+# Each scope is checked by the verify entry point of the role that deploys it, with that role's own settings as
+# the expected values (no defaults here: each value is written once, as the deploying role's default).
+SCOPE_EXPECTED = {
+    "kms": ("key_rotation",),
+    "aurora": (
+        "engine",
+        "engine_version",
+        "port",
+        "backup_retention_days",
+        "backup_window",
+        "log_exports",
+        "cluster_parameters",
+        "performance_insights",
+    ),
+    "monitoring": (
+        "cpu_threshold",
+        "free_local_storage_threshold_bytes",
+        "alarm_period_seconds",
+        "alarm_evaluation_periods",
+    ),
+    "secret": ("secret_username", "secret_description", "secret_rotation_days"),
 }
+EXPECTED_OPTIONS = tuple(key for keys in SCOPE_EXPECTED.values() for key in keys)
+# What each scope reads: resource names it needs, and which resources it describes.
+SCOPE_NAMES = {
+    "kms": ("kms_alias",),
+    "aurora": ("kms_alias", "cluster", "writer_instance", "reader_instances"),
+    "monitoring": ("cluster", "cpu_alarm", "storage_alarm"),
+    "secret": ("kms_alias", "cluster", "secret"),
+}
+SCOPE_READS = {
+    "kms": ("kms",),
+    "aurora": ("kms", "cluster", "members"),
+    "monitoring": ("alarms",),
+    "secret": ("kms", "cluster", "secret"),
+}
+# The AWS services behind each read.
+READ_SERVICES = {"kms": "kms", "cluster": "rds", "members": "rds", "alarms": "cloudwatch", "secret": "secretsmanager"}
 
 # Keys of the secret's JSON that must describe the cluster.
 SECRET_CONNECTION_KEYS = ("host", "port", "engine", "dbClusterIdentifier")
@@ -115,6 +138,13 @@ def _missing(name, what, expected):
     return check(name, False, expected, f"{what} not found")
 
 
+def _exists(check_name, resource, label, arn):
+    """``[check]`` saying whether ``resource`` (a describe answer, or None when not found) exists."""
+    if not resource:
+        return [_missing(check_name, label, label)]
+    return [check(check_name, True, label, arn)]
+
+
 def _key_label(key_arn):
     return key_arn or "the stack key (not found)"
 
@@ -152,12 +182,11 @@ def check_kms(facts, names, expected):
 
 
 def check_cluster(facts, names, expected):
-    cluster = facts.get("cluster")
-    cid = names["cluster"]
+    cluster, cid = facts.get("cluster"), names["cluster"]
+    results = _exists("cluster.exists", cluster, f"cluster {cid}", (cluster or {}).get("DBClusterArn", cid))
     if not cluster:
-        return [_missing("cluster.exists", f"cluster {cid}", f"cluster {cid}")]
+        return results
     key_arn = (facts.get("kms_key") or {}).get("Arn")
-    results = [check("cluster.exists", True, f"cluster {cid}", cluster.get("DBClusterArn", cid))]
     status = cluster.get("Status")
     results.append(check("cluster.available", status == "available", "available", status))
 
@@ -334,13 +363,12 @@ def rotation_interval(rules):
 
 
 def check_secret(facts, names, expected):
-    secret = facts.get("secret")
-    name = names["secret"]
-    if not secret:
-        return [_missing("secret.exists", f"secret {name}", f"secret {name}")]
+    secret, name = facts.get("secret"), names["secret"]
     key = facts.get("kms_key") or {}
     key_arn, key_id = key.get("Arn"), key.get("KeyId")
-    results = [check("secret.exists", True, f"secret {name}", secret.get("ARN", name))]
+    results = _exists("secret.exists", secret, f"secret {name}", (secret or {}).get("ARN", name))
+    if not secret:
+        return results
     secret_key = secret.get("KmsKeyId")
     # Secrets Manager answers with the key ARN or ID (or an alias name) as it was given at creation.
     ours = key_arn is not None and secret_key in {key_arn, key_id, names["kms_alias"]}
@@ -414,13 +442,41 @@ def check_secret(facts, names, expected):
     return results
 
 
-def evaluate(facts, names, expected=None):
-    """Every control-plane check, in a stable order."""
-    want = dict(DEFAULT_EXPECTED)
-    want.update({k: v for k, v in (expected or {}).items() if v is not None})
+def expected_problems(scope, expected):
+    """Why ``expected`` cannot be checked for ``scope``: missing values, values of other scopes (empty = fine)."""
+    if scope not in SCOPE_EXPECTED:
+        return [f"unknown scope {scope!r} (one of {', '.join(SCOPE_EXPECTED)})"]
+    wanted = SCOPE_EXPECTED[scope]
+    given = {k for k, v in (expected or {}).items() if v is not None}
+    problems = []
+    missing = [k for k in wanted if k not in given]
+    if missing:
+        problems.append(
+            f"scope {scope} needs the expected value(s) {', '.join(missing)} "
+            f"(the {scope} role's verify entry point passes them from its own variables)"
+        )
+    foreign = sorted(given - set(wanted))
+    if foreign:
+        problems.append(f"scope {scope} does not check {', '.join(foreign)}")
+    return problems
+
+
+SCOPE_CHECKS = {
+    "kms": (check_kms,),
+    "aurora": (check_cluster, check_instances),
+    "monitoring": (check_alarms,),
+    "secret": (check_secret,),
+}
+
+
+def evaluate(facts, names, scope, expected):
+    """The control-plane checks of one scope, in a stable order; ``expected`` holds exactly that scope's values."""
+    problems = expected_problems(scope, expected)
+    if problems:
+        raise ValueError("; ".join(problems))
     results = []
-    for part in (check_kms, check_cluster, check_instances, check_alarms, check_secret):
-        results.extend(part(facts, names, want))
+    for part in SCOPE_CHECKS[scope]:
+        results.extend(part(facts, names, expected))
     return results
 
 
@@ -433,19 +489,38 @@ def _code(error):
     return error.response.get("Error", {}).get("Code", "") if hasattr(error, "response") else ""
 
 
-def gather(clients, names):
-    """What the checks need, read with ``clients`` (service -> boto3 client with ``retry_decorator``).
+def services(scope):
+    """The AWS services ``gather`` calls for ``scope``."""
+    return sorted({READ_SERVICES[read] for read in SCOPE_READS[scope]})
 
-    Keys: kms_alias, kms_key, kms_rotation, cluster, cluster_parameters, instances, alarms, secret,
-    secret_value (without the password). A missing resource is ``None``; other errors propagate.
+
+def gather(clients, names, scope):
+    """What the checks of ``scope`` need, read with ``clients`` (service -> boto3 client with ``retry_decorator``).
+
+    Keys (those the scope reads): kms_alias, kms_key, kms_rotation; cluster; cluster_parameters, instances; alarms;
+    secret, secret_value (without the password). A missing resource is ``None``; other errors propagate.
     """
-    kms, rds, cloudwatch, secrets = clients["kms"], clients["rds"], clients["cloudwatch"], clients["secretsmanager"]
+    reads = SCOPE_READS[scope]
     facts = {}
+    if "kms" in reads:
+        facts.update(_gather_kms(clients["kms"], names))
+    if "cluster" in reads:
+        facts["cluster"] = _gather_cluster(clients["rds"], names)
+    if "members" in reads:
+        facts.update(_gather_members(clients["rds"], names, facts["cluster"]))
+    if "alarms" in reads:
+        alarm_names = [names["cpu_alarm"], names["storage_alarm"]]
+        found = clients["cloudwatch"].describe_alarms(AlarmNames=alarm_names, aws_retry=True).get("MetricAlarms", [])
+        facts["alarms"] = {a["AlarmName"]: a for a in found}
+    if "secret" in reads:
+        facts.update(_gather_secret(clients["secretsmanager"], names))
+    return facts
 
+
+def _gather_kms(kms, names):
     aliases = kms.get_paginator("list_aliases").paginate().build_full_result()["Aliases"]
     alias = next((a for a in aliases if a["AliasName"] == names["kms_alias"]), None)
-    facts["kms_alias"] = alias
-    facts["kms_key"] = facts["kms_rotation"] = None
+    facts = {"kms_alias": alias, "kms_key": None, "kms_rotation": None}
     if alias and alias.get("TargetKeyId"):
         try:
             facts["kms_key"] = kms.describe_key(KeyId=alias["TargetKeyId"], aws_retry=True)["KeyMetadata"]
@@ -454,34 +529,38 @@ def gather(clients, names):
         except botocore.exceptions.ClientError as e:
             if _code(e) != "NotFoundException":
                 raise
+    return facts
 
+
+def _gather_cluster(rds, names):
     try:
         clusters = rds.describe_db_clusters(DBClusterIdentifier=names["cluster"], aws_retry=True)["DBClusters"]
     except botocore.exceptions.ClientError as e:
         if _code(e) != "DBClusterNotFoundFault":
             raise
         clusters = []
-    cluster = clusters[0] if clusters else None
-    facts["cluster"] = cluster
-    facts["cluster_parameters"] = {}
-    facts["instances"] = []
-    if cluster:
-        group = cluster.get("DBClusterParameterGroup")
-        if group:
-            pages = rds.get_paginator("describe_db_cluster_parameters").paginate(DBClusterParameterGroupName=group)
-            facts["cluster_parameters"] = {
-                p["ParameterName"]: p.get("ParameterValue") for p in pages.build_full_result()["Parameters"]
-            }
-        pages = rds.get_paginator("describe_db_instances").paginate(
-            Filters=[{"Name": "db-cluster-id", "Values": [names["cluster"]]}]
-        )
-        facts["instances"] = pages.build_full_result()["DBInstances"]
+    return clusters[0] if clusters else None
 
-    alarm_names = [names["cpu_alarm"], names["storage_alarm"]]
-    found = cloudwatch.describe_alarms(AlarmNames=alarm_names, aws_retry=True).get("MetricAlarms", [])
-    facts["alarms"] = {a["AlarmName"]: a for a in found}
 
-    facts["secret"] = facts["secret_value"] = None
+def _gather_members(rds, names, cluster):
+    facts = {"cluster_parameters": {}, "instances": []}
+    if not cluster:
+        return facts
+    group = cluster.get("DBClusterParameterGroup")
+    if group:
+        pages = rds.get_paginator("describe_db_cluster_parameters").paginate(DBClusterParameterGroupName=group)
+        facts["cluster_parameters"] = {
+            p["ParameterName"]: p.get("ParameterValue") for p in pages.build_full_result()["Parameters"]
+        }
+    pages = rds.get_paginator("describe_db_instances").paginate(
+        Filters=[{"Name": "db-cluster-id", "Values": [names["cluster"]]}]
+    )
+    facts["instances"] = pages.build_full_result()["DBInstances"]
+    return facts
+
+
+def _gather_secret(secrets, names):
+    facts = {"secret": None, "secret_value": None}
     try:
         facts["secret"] = secrets.describe_secret(SecretId=names["secret"], aws_retry=True)
     except botocore.exceptions.ClientError as e:

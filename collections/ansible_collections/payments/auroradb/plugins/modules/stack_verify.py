@@ -10,89 +10,95 @@ module: stack_verify
 short_description: Check a deployed payments Aurora stack against the expected settings (control plane)
 version_added: 0.2.0
 description:
-  - Read-only. Describes the stack's KMS key (found through its alias), cluster, cluster parameter group,
-    instances, CloudWatch alarms and credentials secret, and compares each property with the expected value.
+  - Read-only. Checks one part (O(scope)) of the deployed stack against the expected values given, which the
+    verify entry point of the role that deploys that part passes from its own variables (C(tasks_from=verify)
+    of the kms, aurora, monitoring and secret roles; C(playbooks/verify.yml) runs them in deploy order).
+  - O(scope=kms) - the stack's KMS key, found through its alias, is an enabled customer key; its rotation.
+  - O(scope=aurora) - the cluster (available, engine and version, port, encrypted with the stack key, backups, log
+    exports, cluster parameters), its members (1 writer + the readers of O(names), distinct AZs) and instances
+    (available, private, Performance Insights).
+  - O(scope=monitoring) - both CloudWatch alarms (metric, comparison, threshold, statistic, periods, dimension).
+  - O(scope=secret) - the credentials secret (exists, encrypted with the stack key, description, rotation,
+    username) and its connection keys (C(host), C(port), C(engine), C(dbClusterIdentifier)) against the cluster,
+    which this scope reads too. The secret's value is read for that; the password is dropped without being
+    returned.
+  - The expected values have no defaults. Those of the chosen scope are required and the others refused, with
+    a message naming them.
   - Returns one check per property, C({name, passed, expected, found}), and a printable line per check.
     The module itself does not fail when a check fails (so a play can print every result first); it fails
-    only when AWS cannot be read.
-  - The secret's value is read to compare its connection keys (C(host), C(port), C(engine),
-    C(dbClusterIdentifier)) and C(username) with the cluster; the password is dropped without being returned.
+    only when AWS cannot be read or the options do not fit the scope.
   - Never changes anything; C(changed) is always false. Runs in check mode like in normal mode.
 options:
+  scope:
+    description: Which part of the stack to check; only the AWS calls this part needs are made.
+    type: str
+    required: true
+    choices: [kms, aurora, monitoring, secret]
   names:
     description:
       - Every resource name of the stack, as C(payments.auroradb.validate_inputs) returns them (C(auroradb_names)).
-      - Uses C(kms_alias), C(cluster), C(writer_instance), C(reader_instances), C(cpu_alarm), C(storage_alarm)
-        and C(secret).
+      - Uses C(kms_alias) (kms, aurora, secret), C(cluster) (aurora, monitoring, secret), C(writer_instance) and
+        C(reader_instances) (aurora), C(cpu_alarm) and C(storage_alarm) (monitoring), C(secret) (secret).
     type: dict
     required: true
+  key_rotation:
+    description: Whether the stack key's automatic rotation must be on. Required for O(scope=kms).
+    type: bool
   engine:
-    description: Expected cluster engine.
+    description: Expected cluster engine. Required for O(scope=aurora).
     type: str
-    default: aurora-postgresql
   engine_version:
-    description: Expected engine version.
+    description: Expected engine version. Required for O(scope=aurora).
     type: str
-    default: "15.7"
   port:
-    description: Expected PostgreSQL port of the cluster (and of the secret's C(port)).
+    description: Expected PostgreSQL port of the cluster. Required for O(scope=aurora).
     type: int
-    default: 5432
   backup_retention_days:
-    description: Expected days automated backups are kept.
+    description: Expected days automated backups are kept. Required for O(scope=aurora).
     type: int
-    default: 7
   backup_window:
-    description: Expected daily backup window (UTC).
+    description: Expected daily backup window (UTC). Required for O(scope=aurora).
     type: str
-    default: "03:00-04:00"
   log_exports:
-    description: Expected log types exported to CloudWatch Logs (order does not matter).
+    description: Expected log types exported to CloudWatch Logs (order does not matter). Required for O(scope=aurora).
     type: list
     elements: str
-    default: [postgresql]
   cluster_parameters:
-    description: Expected values of cluster parameters (name to value), compared as RDS returns them (strings).
+    description:
+      - Expected values of cluster parameters (name to value), compared as RDS returns them (strings).
+      - Required for O(scope=aurora).
     type: dict
-    default: {rds.force_ssl: "1"}
   performance_insights:
-    description: Whether every instance must have Performance Insights on.
+    description: Whether every instance must have Performance Insights on. Required for O(scope=aurora).
     type: bool
-    default: true
-  key_rotation:
-    description: Whether the stack key's automatic rotation must be on.
-    type: bool
-    default: true
   cpu_threshold:
-    description: Expected threshold (percent) of the CPUUtilization alarm (GreaterThanThreshold).
+    description:
+      - Expected threshold (percent) of the CPUUtilization alarm (GreaterThanThreshold).
+      - Required for O(scope=monitoring).
     type: float
-    default: 80
   free_local_storage_threshold_bytes:
-    description: Expected threshold (bytes) of the FreeLocalStorage alarm (LessThanThreshold).
+    description:
+      - Expected threshold (bytes) of the FreeLocalStorage alarm (LessThanThreshold).
+      - Required for O(scope=monitoring).
     type: float
-    default: 10737418240
   alarm_period_seconds:
-    description: Expected period of both alarms.
+    description: Expected period of both alarms. Required for O(scope=monitoring).
     type: int
-    default: 300
   alarm_evaluation_periods:
-    description: Expected evaluation periods of both alarms.
+    description: Expected evaluation periods of both alarms. Required for O(scope=monitoring).
     type: int
-    default: 2
   secret_username:
-    description: Expected C(username) in the secret.
+    description: Expected C(username) in the secret. Required for O(scope=secret).
     type: str
-    default: dbadmin
   secret_description:
-    description: Expected description of the secret.
+    description: Expected description of the secret. Required for O(scope=secret).
     type: str
-    default: Master credentials for Aurora PostgreSQL cluster
   secret_rotation_days:
     description:
       - Expected rotation interval of the secret. Rotation must be enabled and the rules must say every so many
         days, as C(AutomaticallyAfterDays) or as C(ScheduleExpression) C(rate(N days)).
+      - Required for O(scope=secret).
     type: int
-    default: 30
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -102,15 +108,20 @@ author:
 """
 
 EXAMPLES = r"""
-- name: Check the control plane of the dev stack
+# roles/monitoring/tasks/verify.yml: the expected values are the role's own variables.
+- name: Check the alarms against this role's settings
   payments.auroradb.stack_verify:
+    scope: monitoring
     names: "{{ auroradb_names }}"
-    backup_retention_days: 7
-  register: control_plane
+    cpu_threshold: "{{ auroradb_monitoring_cpu_threshold }}"
+    free_local_storage_threshold_bytes: "{{ auroradb_monitoring_free_local_storage_threshold_bytes }}"
+    alarm_period_seconds: "{{ auroradb_monitoring_period_seconds }}"
+    alarm_evaluation_periods: "{{ auroradb_monitoring_evaluation_periods }}"
+  register: monitoring_checks
 
 - name: Print one line per check
   ansible.builtin.debug:
-    msg: "{{ control_plane.lines }}"
+    msg: "{{ monitoring_checks.lines }}"
 """
 
 RETURN = r"""
@@ -145,8 +156,15 @@ summary:
   returned: always
   type: dict
   sample: {total: 24, passed: 23, failed: 1, skipped: 0, failed_checks: [secret.rotation]}
+scope:
+  description: The scope checked.
+  returned: always
+  type: str
+  sample: aurora
 cluster:
-  description: Endpoints of the cluster for the data-plane checks (empty strings when the cluster is missing).
+  description:
+    - Endpoints of the cluster for the data-plane checks (empty strings when the cluster is missing or the scope
+      does not read it, i.e. kms and monitoring).
   returned: always
   type: dict
   contains:
@@ -171,14 +189,19 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.payments.auroradb.plugins.module_utils import verify
 
-REQUIRED_NAMES = ("kms_alias", "cluster", "writer_instance", "reader_instances", "cpu_alarm", "storage_alarm", "secret")
-EXPECTED_OPTIONS = tuple(verify.DEFAULT_EXPECTED)
-
-
-def expected_from(params):
-    expected = {key: params[key] for key in EXPECTED_OPTIONS}
-    expected["cluster_parameters"] = dict(params["cluster_parameters"] or {})
-    return expected
+# Option types of the expected values; no defaults (each is required for its scope: verify.SCOPE_EXPECTED).
+EXPECTED_TYPES = (
+    ("bool", ("key_rotation", "performance_insights")),
+    ("str", ("engine", "engine_version", "backup_window", "secret_username", "secret_description")),
+    ("int", ("port", "backup_retention_days", "secret_rotation_days")),
+    ("int", ("alarm_period_seconds", "alarm_evaluation_periods")),
+    ("float", ("cpu_threshold", "free_local_storage_threshold_bytes")),
+    ("dict", ("cluster_parameters",)),
+)
+EXPECTED_SPEC = {
+    "log_exports": dict(type="list", elements="str"),
+    **{name: dict(type=kind, no_log=False) for kind, names in EXPECTED_TYPES for name in names},
+}
 
 
 def cluster_endpoints(facts):
@@ -193,46 +216,32 @@ def cluster_endpoints(facts):
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
+            scope=dict(type="str", required=True, choices=sorted(verify.SCOPE_EXPECTED)),
             names=dict(type="dict", required=True),
-            engine=dict(type="str", default="aurora-postgresql"),
-            engine_version=dict(type="str", default="15.7"),
-            port=dict(type="int", default=5432),
-            backup_retention_days=dict(type="int", default=7),
-            backup_window=dict(type="str", default="03:00-04:00"),
-            log_exports=dict(type="list", elements="str", default=["postgresql"]),
-            cluster_parameters=dict(type="dict", default={"rds.force_ssl": "1"}),
-            performance_insights=dict(type="bool", default=True),
-            key_rotation=dict(type="bool", default=True),
-            cpu_threshold=dict(type="float", default=80),
-            free_local_storage_threshold_bytes=dict(type="float", default=10737418240),
-            alarm_period_seconds=dict(type="int", default=300),
-            alarm_evaluation_periods=dict(type="int", default=2),
-            secret_username=dict(type="str", default="dbadmin", no_log=False),
-            secret_description=dict(
-                type="str", default="Master credentials for Aurora PostgreSQL cluster", no_log=False
-            ),
-            secret_rotation_days=dict(type="int", default=30, no_log=False),
+            **EXPECTED_SPEC,
         ),
         supports_check_mode=True,
     )
-    names = module.params["names"]
-    missing = [key for key in REQUIRED_NAMES if key not in names]
+    scope, names = module.params["scope"], module.params["names"]
+    expected = {key: module.params[key] for key in EXPECTED_SPEC}
+    problems = verify.expected_problems(scope, expected)
+    missing = [key for key in verify.SCOPE_NAMES[scope] if key not in names]
     if missing:
-        module.fail_json(msg=f"names lacks {', '.join(missing)}: pass auroradb_names from the preflight role")
+        problems.append(f"names lacks {', '.join(missing)}: pass auroradb_names from the preflight role")
+    if problems:
+        module.fail_json(msg="; ".join(problems))
 
     retry = AWSRetry.jittered_backoff()
-    clients = {
-        service: module.client(service, retry_decorator=retry)
-        for service in ("kms", "rds", "cloudwatch", "secretsmanager")
-    }
+    clients = {service: module.client(service, retry_decorator=retry) for service in verify.services(scope)}
     try:
-        facts = verify.gather(clients, names)
+        facts = verify.gather(clients, names, scope)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="Failed to read the stack for verification")
+        module.fail_json_aws(e, msg=f"Failed to read the stack for verification ({scope})")
 
-    checks = verify.evaluate(facts, names, expected_from(module.params))
+    checks = verify.evaluate(facts, names, scope, {k: v for k, v in expected.items() if v is not None})
     module.exit_json(
         changed=False,
+        scope=scope,
         checks=checks,
         lines=[verify.line(c) for c in checks],
         summary=verify.summary(checks),

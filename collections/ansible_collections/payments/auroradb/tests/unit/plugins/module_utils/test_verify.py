@@ -1,13 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: payments platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Control-plane check logic (module_utils/verify.evaluate): a good stack passes every check, and each broken
-API answer fails its check and only that one. No AWS: the facts are dicts shaped like the API answers."""
+"""Control-plane check logic (module_utils/verify.evaluate), one scope at a time: a good stack passes every check,
+each broken API answer fails its check and only that one, and a scope refuses missing or foreign expected values.
+No AWS: the facts are dicts shaped like the API answers."""
 
 from __future__ import annotations
 
 import copy
 
+import botocore.exceptions
 import pytest
 
 from ansible_collections.payments.auroradb.plugins.module_utils import verify
@@ -18,6 +20,31 @@ KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-123456
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 CID = NAMES["cluster"]
 WRITER_HOST = f"{CID}.cluster-abc.us-east-1.rds.amazonaws.com"
+# What the deploying roles pass for the dev inventory (test data: the roles' defaults are theirs alone).
+EXPECTED = {
+    "kms": {"key_rotation": True},
+    "aurora": {
+        "engine": "aurora-postgresql",
+        "engine_version": "15.7",
+        "port": 5432,
+        "backup_retention_days": 7,
+        "backup_window": "03:00-04:00",
+        "log_exports": ["postgresql"],
+        "cluster_parameters": {"rds.force_ssl": 1},
+        "performance_insights": True,
+    },
+    "monitoring": {
+        "cpu_threshold": 80.0,
+        "free_local_storage_threshold_bytes": 10737418240.0,
+        "alarm_period_seconds": 300,
+        "alarm_evaluation_periods": 2,
+    },
+    "secret": {
+        "secret_username": "dbadmin",
+        "secret_description": "Master credentials for Aurora PostgreSQL cluster",
+        "secret_rotation_days": 30,
+    },
+}
 
 
 def alarm(name, metric, comparison, threshold):
@@ -93,12 +120,21 @@ def good_facts():
     }
 
 
+def evaluate_all(facts, overrides=None):
+    """Every scope in deploy order, as playbooks/verify.yml runs them; ``overrides`` replace expected values."""
+    results = []
+    for scope in ("kms", "secret", "aurora", "monitoring"):
+        expected = {k: (overrides or {}).get(k, v) for k, v in EXPECTED[scope].items()}
+        results.extend(verify.evaluate(facts, NAMES, scope, expected))
+    return results
+
+
 def failed(facts, expected=None):
-    return [c["name"] for c in verify.evaluate(facts, NAMES, expected) if not c["passed"]]
+    return [c["name"] for c in evaluate_all(facts, expected) if not c["passed"]]
 
 
 def test_good_stack_passes_every_check():
-    checks = verify.evaluate(good_facts(), NAMES)
+    checks = evaluate_all(good_facts())
     assert [c["name"] for c in checks if not c["passed"]] == []
     names = [c["name"] for c in checks]
     assert len(names) == len(set(names))
@@ -244,15 +280,15 @@ def test_missing_alias_fails_the_key_checks_and_the_encryption_checks():
     assert failed(facts) == [
         "kms.stack_key",
         "kms.key_rotation",
-        "cluster.encrypted_with_stack_key",
         "secret.encrypted_with_stack_key",
+        "cluster.encrypted_with_stack_key",
     ]
 
 
 def test_missing_cluster_and_secret_are_one_check_each():
     facts = good_facts()
     facts["cluster"], facts["instances"], facts["secret"], facts["secret_value"] = None, [], None, None
-    assert failed(facts) == ["cluster.exists", "secret.exists"]
+    assert failed(facts) == ["secret.exists", "cluster.exists"]
 
 
 def test_expected_values_come_from_the_caller():
@@ -273,13 +309,102 @@ def test_expected_values_come_from_the_caller():
     ]
 
 
+@pytest.mark.parametrize(
+    "scope, checks",
+    [
+        ("kms", {"kms.stack_key", "kms.key_rotation"}),
+        ("monitoring", {"alarm.cpu", "alarm.storage"}),
+        ("secret", {"secret.exists", "secret.encrypted_with_stack_key", "secret.connection", "secret.rotation"}),
+        (
+            "aurora",
+            {"cluster.members", "cluster.backup_retention", "instances.private", "cluster.parameter.rds.force_ssl"},
+        ),
+    ],
+)
+def test_each_scope_checks_only_its_part(scope, checks):
+    names = {c["name"] for c in verify.evaluate(good_facts(), NAMES, scope, EXPECTED[scope])}
+    assert checks <= names
+    others = {c["name"] for s, e in EXPECTED.items() if s != scope for c in verify.evaluate(good_facts(), NAMES, s, e)}
+    assert names.isdisjoint(others)
+
+
+@pytest.mark.parametrize("scope", sorted(EXPECTED))
+def test_a_missing_expected_value_is_refused_with_its_name(scope):
+    for key in EXPECTED[scope]:
+        partial = {k: v for k, v in EXPECTED[scope].items() if k != key}
+        problems = verify.expected_problems(scope, {**partial, key: None})
+        assert len(problems) == 1 and key in problems[0] and f"scope {scope} needs" in problems[0]
+        with pytest.raises(ValueError, match=key):
+            verify.evaluate(good_facts(), NAMES, scope, partial)
+
+
+def test_an_expected_value_of_another_scope_is_refused():
+    problems = verify.expected_problems("kms", {"key_rotation": True, "cpu_threshold": 80.0})
+    assert problems == ["scope kms does not check cpu_threshold"]
+    assert verify.expected_problems("kms", {"key_rotation": False}) == []
+    assert "unknown scope" in verify.expected_problems("network", {})[0]
+
+
+def test_every_expected_value_belongs_to_exactly_one_scope():
+    assert len(verify.EXPECTED_OPTIONS) == len(set(verify.EXPECTED_OPTIONS))
+    assert set(verify.SCOPE_EXPECTED) == set(verify.SCOPE_NAMES) == set(verify.SCOPE_READS) == set(verify.SCOPE_CHECKS)
+
+
+class _Recorder:
+    """A boto3 client stand-in that records the calls and answers with empty results."""
+
+    def __init__(self, service, calls):
+        self.service, self.calls = service, calls
+
+    def __getattr__(self, operation):
+        def call(**kwargs):
+            self.calls.append(f"{self.service}.{operation}")
+            if operation == "describe_secret":
+                raise botocore.exceptions.ClientError({"Error": {"Code": "ResourceNotFoundException"}}, operation)
+            return {"DBClusters": [], "MetricAlarms": [], "Aliases": []}
+
+        return call
+
+    def get_paginator(self, operation):
+        recorder = self
+
+        class _Pages:
+            def paginate(self, **kwargs):
+                recorder.calls.append(f"{recorder.service}.{operation}")
+                return self
+
+            def build_full_result(self):
+                return {"Aliases": [], "Parameters": [], "DBInstances": []}
+
+        return _Pages()
+
+
+@pytest.mark.parametrize(
+    "scope, services",
+    [
+        ("kms", ["kms"]),
+        ("aurora", ["kms", "rds"]),
+        ("monitoring", ["cloudwatch"]),
+        ("secret", ["kms", "rds", "secretsmanager"]),
+    ],
+)
+def test_each_scope_reads_only_what_it_needs(scope, services):
+    calls = []
+    clients = {service: _Recorder(service, calls) for service in verify.services(scope)}
+    assert verify.services(scope) == services
+    facts = verify.gather(clients, NAMES, scope)
+    assert sorted({c.split(".")[0] for c in calls}) == services
+    # a missing stack is one failed check per resource, not an error
+    assert all(not c["passed"] for c in verify.evaluate(facts, NAMES, scope, EXPECTED[scope]))
+
+
 def test_lines_say_pass_or_fail_with_expected_and_found():
     facts = good_facts()
     facts["cluster"]["BackupRetentionPeriod"] = 3
-    lines = {c["name"]: verify.line(c) for c in verify.evaluate(facts, NAMES)}
+    lines = {c["name"]: verify.line(c) for c in evaluate_all(facts)}
     assert lines["cluster.backup_retention"] == "FAIL  cluster.backup_retention: expected 7 days, found 3 days"
     assert lines["cluster.backup_window"] == "PASS  cluster.backup_window  03:00-04:00"
-    summary = verify.summary(verify.evaluate(facts, NAMES))
+    summary = verify.summary(evaluate_all(facts))
     assert summary["failed"] == 1 and summary["failed_checks"] == ["cluster.backup_retention"]
 
 
