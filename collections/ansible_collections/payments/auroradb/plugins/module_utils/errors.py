@@ -4,20 +4,19 @@
 """The one exception of the payments.auroradb service layer, and the error handlers built on amazon.aws.
 
 Every helper in ``kms.py``, ``secretsmanager.py``, ``cloudwatch.py`` and ``rds.py`` raises; none fails the module.
-A module catches once, in ``main()``::
+A module catches once, in ``main()``, ours (AuroraDbError) and amazon.aws's (AnsibleRDSError) alike::
 
     try:
-        result = ensure_present(module, client)
-    except AnsibleAWSError as e:  # ours (AuroraDbError) or amazon.aws's (AnsibleRDSError)
-        if e.exception is None:  # a decision refused: bad value, stuck rotation, ...
-            module.fail_json(msg=e.message, **e.kwargs)
-        module.fail_json_aws_error(e)  # AWS answered with an error
+        module.exit_json(**ensure_present(module, client))
+    except AnsibleAWSError as e:
+        module.fail_json(**failure(e))
 
 "Not found" is not an error: the ``list_error_handler`` of each service returns a value (``None``, ``[]``).
 """
 
 from __future__ import annotations
 
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
@@ -43,3 +42,17 @@ def error_handler(service: str, missing_codes: list[str]) -> type[AWSErrorHandle
 
     Handler.__name__ = Handler.__qualname__ = f"{service}ErrorHandler"
     return Handler
+
+
+def failure(error: AnsibleAWSError) -> dict:
+    """The ``fail_json`` arguments for an error of the service layer (what ``fail_json_aws`` would report).
+
+    ``msg`` is the message, followed by AWS's answer when there was one; the botocore error response (code,
+    request ID, ...) is added in snake case; the error's ``kwargs`` are added as result keys.
+    """
+    result = dict(error.kwargs)
+    result["msg"] = str(error)
+    response = getattr(error.exception, "response", None)
+    if response:
+        result.update(camel_dict_to_snake_dict(response))
+    return result

@@ -172,6 +172,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import failure
 from ansible_collections.payments.auroradb.plugins.module_utils.rds import (
     describe_cluster,
     describe_instances,
@@ -228,7 +229,7 @@ def main():
     try:
         report = wait(module, client)
     except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+        module.fail_json(**failure(e))
     module.exit_json(changed=False, **report)
 
 

@@ -192,7 +192,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.payments.auroradb.plugins.module_utils import rds
-from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, failure
 from ansible_collections.payments.auroradb.plugins.module_utils.parameter_groups import (
     family_from_engine,
     plan,
@@ -345,9 +345,7 @@ def main():
         else:
             result = ensure_absent(module, client)
     except AnsibleAWSError as e:
-        if e.exception is None:
-            module.fail_json(msg=e.message, **e.kwargs)
-        module.fail_json_aws_error(e)
+        module.fail_json(**failure(e))
     module.exit_json(**result)
 
 

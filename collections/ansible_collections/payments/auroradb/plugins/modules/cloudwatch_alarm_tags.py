@@ -49,7 +49,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.payments.auroradb.plugins.module_utils import cloudwatch
-from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, failure
 
 
 def ensure_tags(module, client):
@@ -84,9 +84,7 @@ def main():
     try:
         result = ensure_tags(module, client)
     except AnsibleAWSError as e:
-        if e.exception is None:
-            module.fail_json(msg=e.message, **e.kwargs)
-        module.fail_json_aws_error(e)
+        module.fail_json(**failure(e))
     module.exit_json(**result)
 
 

@@ -169,7 +169,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 
 from ansible_collections.payments.auroradb.plugins.module_utils import kms
 from ansible_collections.payments.auroradb.plugins.module_utils import secretsmanager as sm
-from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, failure
 
 
 def kms_key_changed(module, desired, current):
@@ -403,9 +403,7 @@ def main():
     try:
         result = ensure(module, client)
     except AnsibleAWSError as e:
-        if e.exception is None:
-            module.fail_json(msg=e.message, **e.kwargs)
-        module.fail_json_aws_error(e)
+        module.fail_json(**failure(e))
     module.exit_json(**result)
 
 

@@ -139,6 +139,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.payments.auroradb.plugins.module_utils import secretsmanager as sm
 from ansible_collections.payments.auroradb.plugins.module_utils import verify
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import failure
 from ansible_collections.payments.auroradb.plugins.module_utils.verify_data_plane import DataPlane, normalize_mode
 
 
@@ -229,9 +230,7 @@ def main():
             try:  # the only AWS call; fail here, DataPlane would turn any exception into a failed check
                 user, password = credentials(module)
             except AnsibleAWSError as e:
-                if e.exception is None:
-                    module.fail_json(msg=e.message, **e.kwargs)
-                module.fail_json_aws_error(e)
+                module.fail_json(**failure(e))
             ca_bundle = params["ca_bundle"]
             # A missing CA bundle fails the TLS login (and what depends on it), not the module: the other checks
             # still run. The plaintext attempt needs no CA.

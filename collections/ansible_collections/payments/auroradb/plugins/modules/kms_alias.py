@@ -68,7 +68,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.payments.auroradb.plugins.module_utils import kms
-from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, failure
 
 
 def view(alias):
@@ -114,9 +114,7 @@ def main():
         current = kms.find_alias(client, name)
         changed, alias = ensure(module, client, name, current)
     except AnsibleAWSError as e:
-        if e.exception is None:
-            module.fail_json(msg=e.message, **e.kwargs)
-        module.fail_json_aws_error(e)
+        module.fail_json(**failure(e))
     result = {"changed": changed}
     if alias:
         result["alias"] = view(alias)

@@ -230,7 +230,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.payments.auroradb.plugins.module_utils import rotation
 from ansible_collections.payments.auroradb.plugins.module_utils import secretsmanager as sm
-from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, failure
 
 POLL_INTERVAL = 2
 
@@ -394,9 +394,7 @@ def main():
     try:
         result = ensure(module, client)
     except AnsibleAWSError as e:
-        if e.exception is None:
-            module.fail_json(msg=e.message, **e.kwargs)
-        module.fail_json_aws_error(e)
+        module.fail_json(**failure(e))
     module.exit_json(**result)
 
 

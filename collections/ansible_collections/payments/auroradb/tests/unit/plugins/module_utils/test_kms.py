@@ -52,3 +52,16 @@ def test_delete_alias_already_gone_is_no_change(aws):
     assert kms.delete_alias(client, "payment-db-dev") is False
     stub.add_response("delete_alias", {}, {"AliasName": "alias/payment-db-dev"})
     assert kms.delete_alias(client, "payment-db-dev") is True
+
+
+def test_failure_reports_the_message_aws_answer_and_extra_keys(aws):
+    from ansible_collections.payments.auroradb.plugins.module_utils.errors import failure
+
+    client, stub = aws("kms")
+    stub.add_client_error("describe_key", "AccessDeniedException", "no", http_status_code=400)
+    with pytest.raises(AuroraDbError) as e:
+        kms.key_id(client, "alias/x")
+    reported = failure(e.value)
+    assert reported["msg"].startswith("Failed to find KMS key alias/x: An error occurred (AccessDeniedException)")
+    assert reported["error"]["code"] == "AccessDeniedException"
+    assert failure(AuroraDbError("refused", pending_version="v2")) == {"msg": "refused", "pending_version": "v2"}
