@@ -392,10 +392,9 @@ def main():
     client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
     ensure = ensure_present if module.params["state"] == "present" else ensure_absent
     try:
-        result = ensure(module, client)
+        module.exit_json(**ensure(module, client))
     except AnsibleAWSError as e:
         module.fail_json(**failure(e))
-    module.exit_json(**result)
 
 
 if __name__ == "__main__":
