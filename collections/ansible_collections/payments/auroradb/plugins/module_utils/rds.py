@@ -1,25 +1,38 @@
 # Copyright: payments platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""RDS helpers shared by the payments.auroradb modules.
+"""RDS service layer of the payments.auroradb modules (and of verify.py).
 
 Two halves:
 
-* AWS calls (``describe_cluster``, ``describe_instances``): paginated where the API pages, retried
-  with jittered backoff, and every botocore error turned into one exception type,
-  :class:`AuroraDbRdsError`, so a module has a single error path
-  (``except AuroraDbRdsError as e: module.fail_json_aws_error(e)``). "Not found" is not an error.
-* Pure decision logic (``evaluate_wait``): no network, unit-testable with plain dicts shaped like the
-  DescribeDBClusters / DescribeDBInstances answers.
+* AWS calls, built on amazon.aws ``module_utils/rds.py``: ``client`` comes from
+  ``module.client("rds", retry_decorator=AWSRetry.jittered_backoff())``, every call passes ``aws_retry=True``,
+  paginated queries are retried as a whole, and every error is raised as amazon.aws's ``AnsibleRDSError`` (the
+  module catches it once, in ``main()``). "Not found" is a value: ``None`` or ``[]``.
+  ``describe_cluster_and_members`` is the one place that reads a cluster and its member instances.
+* Pure decision logic (``evaluate_wait``, ``pending_reboot``, ``parameter_group_summary``): no network,
+  unit-testable with plain dicts shaped like the DescribeDBClusters / DescribeDBInstances answers.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import (
+    is_boto3_error_code,
+    paginated_query_with_retries,
+)
+from ansible_collections.amazon.aws.plugins.module_utils.rds import (
+    RDSErrorHandler,
+    describe_db_instances,
+    list_tags_for_resource,
+)
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    ansible_dict_to_boto3_tag_list,
+    boto3_tag_list_to_ansible_dict,
+)
+
+# AWS accepts at most 20 parameters per Modify*/Reset*ParameterGroup call.
+MAX_PARAMETERS_PER_CALL = 20
 
 # Statuses from which a cluster or instance does not get to "available" (or "deleted") by waiting:
 # someone has to act (fix the KMS key, the parameters, the network, add storage, ...).
@@ -57,37 +70,78 @@ STOPPED_STATUSES = frozenset(["stopped"])
 ABSENT_STATUS = {"available": "not-found", "deleted": "deleted"}
 
 
-class AuroraDbRdsError(AnsibleAWSError):
-    """Any failed RDS call made through this file."""
-
-
-class AuroraDbRdsErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = AuroraDbRdsError
+class AuroraDbRDSErrorHandler(RDSErrorHandler):
+    """amazon.aws's RDS handler (raises ``AnsibleRDSError``), with the "not found" codes RDS really sends."""
 
     @classmethod
     def _is_missing(cls):
-        return is_boto3_error_code(["DBClusterNotFoundFault", "DBInstanceNotFound", "DBInstanceNotFoundFault"])
+        return is_boto3_error_code(
+            [
+                "DBClusterNotFound",
+                "DBClusterNotFoundFault",
+                "DBInstanceNotFound",
+                "DBInstanceNotFoundFault",
+                "DBParameterGroupNotFound",
+                "DBParameterGroupNotFoundFault",
+            ]
+        )
 
 
-@AuroraDbRdsErrorHandler.list_error_handler("describe DB cluster {cluster_identifier}", None)
+# -- Clusters and instances -------------------------------------------------------------------------------------
+
+
+@AuroraDbRDSErrorHandler.list_error_handler("describe DB cluster {cluster_identifier}", None)
 def describe_cluster(client, cluster_identifier: str) -> dict[str, Any] | None:
-    """The cluster as DescribeDBClusters returns it, or None if it does not exist.
-
-    ``client`` must come from ``module.client("rds", retry_decorator=AWSRetry.jittered_backoff())``.
-    """
+    """The cluster as DescribeDBClusters returns it, or None if it does not exist."""
     clusters = client.describe_db_clusters(DBClusterIdentifier=cluster_identifier, aws_retry=True)["DBClusters"]
     return clusters[0] if clusters else None
 
 
-@AuroraDbRdsErrorHandler.list_error_handler("describe DB instances {instance_identifiers}", [])
-@AWSRetry.jittered_backoff()
 def describe_instances(client, instance_identifiers: list[str]) -> list[dict[str, Any]]:
-    """Every listed instance that exists (missing ones are simply absent from the answer)."""
+    """Every listed instance that exists (missing ones are simply absent); amazon.aws's paginated, retried call."""
     if not instance_identifiers:
         return []
-    paginator = client.get_paginator("describe_db_instances")
-    pages = paginator.paginate(Filters=[{"Name": "db-instance-id", "Values": list(instance_identifiers)}])
-    return pages.build_full_result()["DBInstances"]
+    return describe_db_instances(client, Filters=[{"Name": "db-instance-id", "Values": list(instance_identifiers)}])
+
+
+def describe_cluster_and_members(client, cluster_identifier: str) -> tuple[dict[str, Any] | None, list[dict]]:
+    """``(cluster, member instances)``; ``(None, [])`` when the cluster does not exist."""
+    cluster = describe_cluster(client, cluster_identifier)
+    if cluster is None:
+        return None, []
+    return cluster, describe_instances(client, member_ids(cluster))
+
+
+def member_ids(cluster: dict[str, Any] | None) -> list[str]:
+    return [m["DBInstanceIdentifier"] for m in (cluster or {}).get("DBClusterMembers", [])]
+
+
+def writer_of(cluster: dict[str, Any] | None) -> str | None:
+    members = (cluster or {}).get("DBClusterMembers", [])
+    return next((m["DBInstanceIdentifier"] for m in members if m.get("IsClusterWriter")), None)
+
+
+def pending_reboot(cluster: dict[str, Any] | None, instances: list[dict[str, Any]], scope: str | None = None) -> list:
+    """Instances whose parameter changes wait for a reboot, in the order to reboot them: readers, then the writer.
+
+    ``scope="cluster"`` looks at the members' cluster parameter group status, ``"instance"`` at the instances'
+    DB parameter groups, ``None`` at both. Rebooting in this order keeps the writer up the longest.
+    """
+    pending = []
+    if scope in (None, "cluster"):
+        members = (cluster or {}).get("DBClusterMembers", [])
+        pending = [
+            m["DBInstanceIdentifier"] for m in members if m.get("DBClusterParameterGroupStatus") == "pending-reboot"
+        ]
+    if scope in (None, "instance"):
+        pending += [
+            i["DBInstanceIdentifier"]
+            for i in instances
+            if i["DBInstanceIdentifier"] not in pending
+            and any(g.get("ParameterApplyStatus") == "pending-reboot" for g in i.get("DBParameterGroups", []))
+        ]
+    writer = writer_of(cluster)
+    return sorted(pending, key=lambda ident: (ident == writer, ident))
 
 
 def short_name(identifier: str, cluster_identifier: str) -> str:
@@ -152,17 +206,7 @@ def evaluate_wait(
         failed = f"Cannot reach state {state}: {', '.join(what)}{hint}"
 
     members = (cluster or {}).get("DBClusterMembers", [])
-    writer = next((m["DBInstanceIdentifier"] for m in members if m.get("IsClusterWriter")), None)
-    pending_reboot = [
-        m["DBInstanceIdentifier"] for m in members if m.get("DBClusterParameterGroupStatus") == "pending-reboot"
-    ]
-    for ident, instance in found.items():
-        if ident not in pending_reboot and any(
-            g.get("ParameterApplyStatus") == "pending-reboot" for g in instance.get("DBParameterGroups", [])
-        ):
-            pending_reboot.append(ident)
-    # Readers first, the writer last: rebooting in this order keeps the writer up the longest.
-    pending_reboot.sort(key=lambda ident: (ident == writer, ident))
+    writer = writer_of(cluster)
 
     summary = {}
     if cluster:
@@ -182,6 +226,119 @@ def evaluate_wait(
         "instances": statuses,
         "cluster_status": cluster_status,
         "writer": writer,
-        "pending_reboot": pending_reboot,
+        "pending_reboot": pending_reboot(cluster, instances),
         "cluster": summary,
     }
+
+
+# -- Parameter groups -------------------------------------------------------------------------------------------
+
+# scope -> the field and call names of the cluster and the instance flavour of the parameter group API
+PARAMETER_GROUP_API = {
+    "cluster": {
+        "name": "DBClusterParameterGroupName",
+        "describe": "describe_db_cluster_parameter_groups",
+        "groups": "DBClusterParameterGroups",
+        "group": "DBClusterParameterGroup",
+        "arn": "DBClusterParameterGroupArn",
+        "parameters": "describe_db_cluster_parameters",
+        "defaults": "describe_engine_default_cluster_parameters",
+        "create": "create_db_cluster_parameter_group",
+        "delete": "delete_db_cluster_parameter_group",
+        "modify": "modify_db_cluster_parameter_group",
+        "reset": "reset_db_cluster_parameter_group",
+    },
+    "instance": {
+        "name": "DBParameterGroupName",
+        "describe": "describe_db_parameter_groups",
+        "groups": "DBParameterGroups",
+        "group": "DBParameterGroup",
+        "arn": "DBParameterGroupArn",
+        "parameters": "describe_db_parameters",
+        "defaults": "describe_engine_default_parameters",
+        "create": "create_db_parameter_group",
+        "delete": "delete_db_parameter_group",
+        "modify": "modify_db_parameter_group",
+        "reset": "reset_db_parameter_group",
+    },
+}
+
+
+def chunks(items: list, size: int = MAX_PARAMETERS_PER_CALL) -> list[list]:
+    """``items`` in consecutive slices of at most ``size``."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def parameter_group_summary(group: dict[str, Any], scope: str) -> dict[str, Any]:
+    api = PARAMETER_GROUP_API[scope]
+    return {
+        "name": group[api["name"]],
+        "arn": group.get(api["arn"], ""),
+        "family": group.get("DBParameterGroupFamily", ""),
+        "description": group.get("Description", ""),
+    }
+
+
+@AuroraDbRDSErrorHandler.common_error_handler("describe the engine defaults of {family}")
+def describe_engine_defaults(client, family: str, scope: str) -> list[dict[str, Any]]:
+    """Every parameter of the family at this scope, as DescribeEngineDefault[Cluster]Parameters lists it."""
+    answer = paginated_query_with_retries(client, PARAMETER_GROUP_API[scope]["defaults"], DBParameterGroupFamily=family)
+    return answer.get("EngineDefaults", {}).get("Parameters", [])
+
+
+@AuroraDbRDSErrorHandler.list_error_handler("describe parameter group {name}", None)
+def describe_parameter_group(client, name: str, scope: str) -> dict[str, Any] | None:
+    """The group as Describe*ParameterGroups returns it, or None."""
+    api = PARAMETER_GROUP_API[scope]
+    groups = paginated_query_with_retries(client, api["describe"], **{api["name"]: name})[api["groups"]]
+    return groups[0] if groups else None
+
+
+@AuroraDbRDSErrorHandler.list_error_handler("describe the parameters of {name}", [])
+def describe_user_parameters(client, name: str, scope: str) -> list[dict[str, Any]]:
+    """The parameters of the group with Source ``user`` (set by someone, not engine defaults)."""
+    api = PARAMETER_GROUP_API[scope]
+    return paginated_query_with_retries(client, api["parameters"], Source="user", **{api["name"]: name})["Parameters"]
+
+
+@AuroraDbRDSErrorHandler.common_error_handler("create parameter group {name}")
+def create_parameter_group(client, name: str, scope: str, family: str, description: str, tags: dict) -> dict:
+    api = PARAMETER_GROUP_API[scope]
+    kwargs = {api["name"]: name, "DBParameterGroupFamily": family, "Description": description}
+    if tags:
+        kwargs["Tags"] = ansible_dict_to_boto3_tag_list(tags)
+    return getattr(client, api["create"])(aws_retry=True, **kwargs)[api["group"]]
+
+
+@AuroraDbRDSErrorHandler.deletion_error_handler("delete parameter group {name}")
+def delete_parameter_group(client, name: str, scope: str) -> bool:
+    """True when deleted, False when there was no such group."""
+    api = PARAMETER_GROUP_API[scope]
+    getattr(client, api["delete"])(aws_retry=True, **{api["name"]: name})
+    return True
+
+
+@AuroraDbRDSErrorHandler.common_error_handler("{action} the parameters of {name}")
+def send_parameters(client, action: str, name: str, scope: str, parameters: list[dict[str, Any]]) -> int:
+    """``action`` ``modify`` or ``reset``, in chunks of at most 20 parameters; returns the number of calls made."""
+    api = PARAMETER_GROUP_API[scope]
+    calls = 0
+    for chunk in chunks(parameters):
+        getattr(client, api[action])(aws_retry=True, Parameters=chunk, **{api["name"]: name})
+        calls += 1
+    return calls
+
+
+@AuroraDbRDSErrorHandler.list_error_handler("list the tags of {arn}", {})
+def get_tags(client, arn: str) -> dict[str, str]:
+    """Tags of an RDS resource as a dict (amazon.aws's retried ``list_tags_for_resource``)."""
+    return boto3_tag_list_to_ansible_dict(list_tags_for_resource(client, arn))
+
+
+@AuroraDbRDSErrorHandler.common_error_handler("tag {arn}")
+def update_tags(client, arn: str, to_add: dict[str, str], to_remove: list[str]) -> None:
+    """What ``compare_aws_tags`` decided: add/overwrite ``to_add``, remove ``to_remove``."""
+    if to_add:
+        client.add_tags_to_resource(ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(to_add), aws_retry=True)
+    if to_remove:
+        client.remove_tags_from_resource(ResourceName=arn, TagKeys=to_remove, aws_retry=True)

@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError
+
 CURRENT_STAGE = "AWSCURRENT"
 PENDING_STAGE = "AWSPENDING"
 MAX_DAYS = 1000
 MAX_DURATION_HOURS = 24
 
 
-class RotationConfigError(ValueError):
+class RotationConfigError(AuroraDbError, ValueError):
     """The requested rotation configuration is not valid (raised before anything is sent)."""
 
 
@@ -65,10 +67,10 @@ def rate_expression(value, unit="day"):
     return f"rate({value} {unit}{'' if value == 1 else 's'})"
 
 
-def days_expression(days):
-    """The canonical expression of ``automatically_after_days``."""
+def days_expression(days, option="automatically_after_days"):
+    """The canonical expression ``rate(N days)`` of ``automatically_after_days`` (or ``rotation_days``)."""
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
-        raise RotationConfigError(f"automatically_after_days must be a whole number from 1 to {MAX_DAYS}, got {days!r}")
+        raise RotationConfigError(f"{option} must be a whole number from 1 to {MAX_DAYS}, got {days!r}")
     return rate_expression(days)
 
 
@@ -176,16 +178,19 @@ def current_config(description):
     )
 
 
-def desired_config(name, description, lambda_arn=None, days=None, expression=None, duration=None):
+def desired_config(name, description, lambda_arn=None, days=None, expression=None, duration=None, rate_days=None):
     """What ``state=present`` asks for: ``(view, rotation_rules)``.
 
     Options left out keep the secret's current value (lambda, schedule, window). ``rotation_rules`` is what
     RotateSecret receives: ``AutomaticallyAfterDays`` when the schedule comes from ``days`` (or from a current
-    schedule without expression), ``ScheduleExpression`` otherwise, never both; ``Duration`` when there is one.
+    schedule without expression), ``ScheduleExpression`` otherwise (``rate_days`` N is sent as ``rate(N days)``),
+    never both; ``Duration`` when there is one.
     Raises ``RotationConfigError`` for invalid values or when the function or the schedule is unknown.
     """
-    if days is not None and expression is not None:
-        raise RotationConfigError("automatically_after_days and schedule_expression are mutually exclusive")
+    if sum(option is not None for option in (days, expression, rate_days)) > 1:
+        raise RotationConfigError(
+            "automatically_after_days, rotation_days and schedule_expression are mutually exclusive"
+        )
     current = current_config(description)
     current_rules = (description or {}).get("RotationRules") or {}
 
@@ -197,8 +202,8 @@ def desired_config(name, description, lambda_arn=None, days=None, expression=Non
     if days is not None:
         schedule = days_expression(days)
         rules["AutomaticallyAfterDays"] = days
-    elif expression is not None:
-        schedule = normalise_schedule(expression)
+    elif expression is not None or rate_days is not None:
+        schedule = normalise_schedule(expression) if rate_days is None else days_expression(rate_days, "rotation_days")
         rules["ScheduleExpression"] = schedule
     elif current["schedule_expression"]:
         schedule = current["schedule_expression"]

@@ -9,18 +9,20 @@ Two halves:
 * pure functions that decide what to write (no AWS, unit tested): the first value of a credentials
   secret, what a re-run may change in it (never the password), KMS key comparison, the non-secret view
   used for diffs;
-* thin API helpers with one error path (``call``): describe, read the current value, create with a
-  retry while a forced deletion of the same name finishes; for rotation, take a stage off a version and wait
-  for an on-demand rotation to finish (the rotation decisions themselves live in ``rotation.py``).
+* the service layer: ``client`` comes from ``module.client("secretsmanager",
+  retry_decorator=AWSRetry.jittered_backoff())`` and every call passes ``aws_retry=True``; errors are raised as
+  :class:`~.errors.AuroraDbError` (the module catches them once, in ``main()``); a missing secret is ``None``.
+  Describe, read the current value, create with a retry while a forced deletion of the same name finishes; for
+  rotation, take a stage off a version and wait for an on-demand rotation to finish (the rotation decisions
+  themselves live in ``rotation.py``).
 
-Nothing here returns, logs or formats a password; callers register every password they see with
-``module.no_log_values`` so Ansible masks it should it ever reach output.
+Nothing here returns, logs or formats a password; every password read or generated is handed to ``hide`` (the
+caller passes ``module.no_log_values.add``) so Ansible masks it should it ever reach output.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import time
 
 try:
@@ -32,13 +34,16 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.payments.auroradb.plugins.module_utils import rotation
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, error_handler
+
+SecretsManagerErrorHandler = error_handler("SecretsManager", ["ResourceNotFoundException"])
 
 # Keys of the credentials JSON that only the module (create) and the rotation function may write.
 CREDENTIAL_KEYS = ("username", "password")
 CURRENT_STAGE = "AWSCURRENT"
 
 
-class SecretValueError(Exception):
+class SecretValueError(AuroraDbError):
     """The current secret value cannot be handled without touching the credentials."""
 
 
@@ -128,41 +133,6 @@ def public_view(value):
     return {k: v for k, v in value.items() if k != "password"}
 
 
-_KEY_ARN = re.compile(r"^arn:[^:]+:kms:[^:]*:[^:]*:key/(?P<id>.+)$")
-_ALIAS_ARN = re.compile(r"^arn:[^:]+:kms:[^:]*:[^:]*:(?P<alias>alias/.+)$")
-
-
-def kms_key_ref(value):
-    """Reduce a KMS key reference to ``("key", id)`` or ``("alias", "alias/name")``; ``None`` for no key."""
-    if not value:
-        return None
-    match = _KEY_ARN.match(value)
-    if match:
-        return ("key", match.group("id"))
-    match = _ALIAS_ARN.match(value)
-    if match:
-        return ("alias", match.group("alias"))
-    if value.startswith("alias/"):
-        return ("alias", value)
-    return ("key", value)
-
-
-def kms_keys_match(desired, current):
-    """``True``/``False`` when the references decide it, ``None`` when an alias must be resolved first.
-
-    A secret encrypted with the AWS managed key reports no ``KmsKeyId``; ``alias/aws/secretsmanager`` means it.
-    """
-    want, have = kms_key_ref(desired), kms_key_ref(current)
-    managed = ("alias", "alias/aws/secretsmanager")
-    if have is None:
-        return want in (None, managed)
-    if want == have:
-        return True
-    if want[0] == "key" and have[0] == "key":
-        return False
-    return None
-
-
 def current_version_id(description):
     """Version ID carrying the AWSCURRENT stage in a DescribeSecret answer."""
     for version_id, stages in (description.get("VersionIdsToStages") or {}).items():
@@ -195,43 +165,34 @@ def metadata_view(description):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def call(module, client, operation, msg, **params):
-    """Call ``client.<operation>(aws_retry=True, **params)``; any AWS error fails the module with ``msg``."""
-    try:
-        return getattr(client, operation)(aws_retry=True, **params)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=msg)
+@SecretsManagerErrorHandler.common_error_handler("{description}")
+def call(client, operation, description, **params):
+    """``client.<operation>(aws_retry=True, **params)``; an AWS error is raised as "Failed to <description>"."""
+    return getattr(client, operation)(aws_retry=True, **params)
 
 
-def describe_secret(module, client, secret_id):
+@SecretsManagerErrorHandler.list_error_handler("describe secret {secret_id}", None)
+def describe_secret(client, secret_id):
     """DescribeSecret, or ``None`` when the secret does not exist (a secret pending deletion does exist)."""
-    try:
-        return client.describe_secret(aws_retry=True, SecretId=secret_id)
-    except is_boto3_error_code("ResourceNotFoundException"):
-        return None
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to describe secret {secret_id}")
+    return client.describe_secret(aws_retry=True, SecretId=secret_id)
 
 
-def get_current_value(module, client, secret_id):
-    """The AWSCURRENT value parsed as a credentials dict; its password is registered as a no_log value."""
-    msg = f"Failed to read the current value of secret {secret_id}"
+def get_current_value(client, secret_id, hide):
+    """The AWSCURRENT value parsed as a credentials dict; its password is handed to ``hide`` first."""
     try:
         answer = client.get_secret_value(aws_retry=True, SecretId=secret_id, VersionStage=CURRENT_STAGE)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        msg = f"Failed to read the current value of secret {secret_id}"
         if is_kms_error(e):
             msg += (
                 ". Its KMS key cannot decrypt it: a teardown with recovery windows leaves the secret and its key"
                 " pending deletion, and a re-deploy creates a new key. Cancel the old key's deletion and enable"
                 " it, or delete the secret for good (recovery_window_days=0) and deploy again"
             )
-        module.fail_json_aws(e, msg=msg)
-    try:
-        value = parse_value(secret_id, answer.get("SecretString"))
-    except SecretValueError as e:
-        module.fail_json(msg=str(e))
+        raise AuroraDbError(msg, exception=e) from e
+    value = parse_value(secret_id, answer.get("SecretString"))
     if isinstance(value.get("password"), str) and value["password"]:
-        module.no_log_values.add(value["password"])
+        hide(value["password"])
     return value
 
 
@@ -243,42 +204,36 @@ def is_kms_error(error):
     return code in ("DecryptionFailure", "EncryptionFailure") or code.startswith("KMS") or "KMS" in message
 
 
-def random_password(module, client, length, exclude_punctuation):
-    """A new password from GetRandomPassword, registered as a no_log value."""
+def random_password(client, length, exclude_punctuation, hide):
+    """A new password from GetRandomPassword, handed to ``hide`` before it is returned."""
     answer = call(
-        module,
         client,
         "get_random_password",
-        "Failed to generate a password",
+        "generate a password",
         PasswordLength=length,
         ExcludePunctuation=exclude_punctuation,
     )
-    password = answer["RandomPassword"]
-    module.no_log_values.add(password)
-    return password
+    hide(answer["RandomPassword"])
+    return answer["RandomPassword"]
 
 
-def create_secret(module, client, params, attempts=12, delay=5):
+@SecretsManagerErrorHandler.common_error_handler("create secret {params[Name]}")
+def create_secret(client, params, attempts=12, delay=5):
     """CreateSecret; waits while AWS still finishes a forced deletion of a secret with the same name."""
     for attempt in range(attempts):
         try:
             return client.create_secret(aws_retry=True, **params)
         except is_boto3_error_code("InvalidRequestException") as e:
             if "scheduled for deletion" not in str(e) or attempt == attempts - 1:
-                module.fail_json_aws(e, msg=f"Failed to create secret {params['Name']}")
+                raise
             time.sleep(delay)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            module.fail_json_aws(e, msg=f"Failed to create secret {params['Name']}")
 
 
-def delete_resource_policy(module, client, secret_id):
-    """DeleteResourcePolicy; succeeds when the secret has no policy."""
-    try:
-        client.delete_resource_policy(aws_retry=True, SecretId=secret_id)
-    except is_boto3_error_code("ResourceNotFoundException"):
-        return
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-        module.fail_json_aws(e, msg=f"Failed to remove the resource policy of secret {secret_id}")
+@SecretsManagerErrorHandler.deletion_error_handler("remove the resource policy of secret {secret_id}")
+def delete_resource_policy(client, secret_id):
+    """DeleteResourcePolicy; False when the secret does not exist."""
+    client.delete_resource_policy(aws_retry=True, SecretId=secret_id)
+    return True
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -286,36 +241,36 @@ def delete_resource_policy(module, client, secret_id):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def remove_version_stage(module, client, secret_id, stage, version_id):
+def remove_version_stage(client, secret_id, stage, version_id):
     """UpdateSecretVersionStage that takes ``stage`` off ``version_id`` (moves it nowhere)."""
     return call(
-        module,
         client,
         "update_secret_version_stage",
-        f"Failed to remove stage {stage} from version {version_id} of secret {secret_id}",
+        f"remove stage {stage} from version {version_id} of secret {secret_id}",
         SecretId=secret_id,
         VersionStage=stage,
         RemoveFromVersionId=version_id,
     )
 
 
-def wait_for_rotation(module, client, secret_id, previous_current, timeout, poll_interval=2, token=None):
-    """Poll DescribeSecret until the rotation started on ``secret_id`` has finished; fail the module on timeout.
+def wait_for_rotation(client, secret_id, previous_current, timeout, poll_interval=2, token=None):
+    """Poll DescribeSecret until the rotation started on ``secret_id`` has finished; raise on timeout.
 
     Finished means AWSCURRENT has moved away from ``previous_current`` and no other version carries AWSPENDING
-    (see ``rotation.rotation_progress``). Returns the last progress (``done``, ``current``, ``pending``).
+    (see ``rotation.rotation_progress``). Returns the last progress (``done``, ``current``, ``pending``). The
+    timeout error carries ``previous_version_id``, ``version_id`` and ``pending_version`` for the result.
     """
     deadline = time.monotonic() + timeout
     while True:
-        description = describe_secret(module, client, secret_id)
+        description = describe_secret(client, secret_id)
         if description is None:
-            module.fail_json(msg=f"Secret {secret_id} disappeared while waiting for its rotation")
+            raise AuroraDbError(f"Secret {secret_id} disappeared while waiting for its rotation")
         progress = rotation.rotation_progress(description, previous_current)
         if progress["done"]:
             return progress
         if time.monotonic() >= deadline:
-            module.fail_json(
-                msg=rotation.rotation_timeout_message(secret_id, previous_current, progress, timeout, token),
+            raise AuroraDbError(
+                rotation.rotation_timeout_message(secret_id, previous_current, progress, timeout, token),
                 previous_version_id=previous_current,
                 version_id=progress["current"],
                 pending_version=progress["pending"],

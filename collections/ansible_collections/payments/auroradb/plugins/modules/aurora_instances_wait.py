@@ -168,11 +168,12 @@ cluster:
 
 import time
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import failure
 from ansible_collections.payments.auroradb.plugins.module_utils.rds import (
-    AuroraDbRdsError,
     describe_cluster,
     describe_instances,
     evaluate_wait,
@@ -181,11 +182,8 @@ from ansible_collections.payments.auroradb.plugins.module_utils.rds import (
 
 def check_once(module, client):
     params = module.params
-    try:
-        cluster = describe_cluster(client, params["cluster_identifier"])
-        instances = describe_instances(client, params["instance_identifiers"])
-    except AuroraDbRdsError as e:
-        module.fail_json_aws_error(e)
+    cluster = describe_cluster(client, params["cluster_identifier"])
+    instances = describe_instances(client, params["instance_identifiers"])
     return evaluate_wait(
         params["cluster_identifier"],
         params["instance_identifiers"],
@@ -228,7 +226,11 @@ def main():
     # Identifiers are case-insensitive and RDS reports them in lower case.
     module.params["cluster_identifier"] = module.params["cluster_identifier"].lower()
     module.params["instance_identifiers"] = [i.lower() for i in module.params["instance_identifiers"]]
-    module.exit_json(changed=False, **wait(module, client))
+    try:
+        report = wait(module, client)
+    except AnsibleAWSError as e:
+        module.fail_json(**failure(e))
+    module.exit_json(changed=False, **report)
 
 
 if __name__ == "__main__":

@@ -186,31 +186,16 @@ pending_reboot:
   sample: ["payment-db-cluster-dev-reader1", "payment-db-cluster-dev-writer"]
 """
 
-try:
-    import botocore  # noqa: F401  # pylint: disable=unused-import
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError, is_ansible_aws_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.payments.auroradb.plugins.module_utils import rds
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, failure
 from ansible_collections.payments.auroradb.plugins.module_utils.parameter_groups import (
-    AuroraDbParameterGroupError,
-    create_group,
-    delete_group,
-    describe_cluster_and_members,
-    describe_engine_defaults,
-    describe_group,
-    describe_user_parameters,
     family_from_engine,
-    get_tags,
-    group_summary,
-    modify_parameters,
-    pending_reboot_members,
     plan,
-    reset_parameters,
-    update_tags,
     validate,
 )
 
@@ -221,37 +206,35 @@ def wanted_family(module):
         return params["family"]
     if params["engine"] and params["engine_version"]:
         return family_from_engine(params["engine"], params["engine_version"])
-    module.fail_json(msg="state=present needs family, or engine and engine_version")
+    raise AuroraDbError("state=present needs family, or engine and engine_version")
 
 
 def ensure_present(module, client):
     params = module.params
     name, scope = params["name"], params["scope"]
     family = wanted_family(module)
-    group = describe_group(client, name, scope)
+    group = rds.describe_parameter_group(client, name, scope)
     if group and group.get("DBParameterGroupFamily", "").lower() != family.lower():
-        module.fail_json(
-            msg=(
-                f"Parameter group {name} belongs to family {group['DBParameterGroupFamily']}, not {family}. RDS cannot "
-                "change the family of a parameter group. Create a new group under another name with the new family, "
-                "switch the cluster (or instances) to it, then delete the old group."
-            ),
-            group=group_summary(group, scope),
+        raise AuroraDbError(
+            f"Parameter group {name} belongs to family {group['DBParameterGroupFamily']}, not {family}. RDS cannot "
+            "change the family of a parameter group. Create a new group under another name with the new family, "
+            "switch the cluster (or instances) to it, then delete the old group.",
+            group=rds.parameter_group_summary(group, scope),
         )
 
     # Validate everything before any write.
-    defaults = describe_engine_defaults(client, family, scope)
+    defaults = rds.describe_engine_defaults(client, family, scope)
     problems = validate(params["parameters"], defaults, params["apply_method_overrides"])
     if problems:
-        module.fail_json(
-            msg=f"{len(problems)} problem(s) with the parameters of {name} ({family}); nothing was changed: "
+        raise AuroraDbError(
+            f"{len(problems)} problem(s) with the parameters of {name} ({family}); nothing was changed: "
             + "; ".join(problems),
             problems=problems,
         )
 
     changed = False
     description = params["description"] or (group or {}).get("Description") or name
-    current = describe_user_parameters(client, name, scope) if group else []
+    current = rds.describe_user_parameters(client, name, scope) if group else []
     decision = plan(
         params["parameters"], current, defaults, params["apply_method_overrides"], params["purge_parameters"]
     )
@@ -265,18 +248,18 @@ def ensure_present(module, client):
                 "Description": description,
             }
         else:
-            group = create_group(client, name, scope, family, description, params["tags"] or {})
+            group = rds.create_parameter_group(client, name, scope, family, description, params["tags"] or {})
 
-    summary = group_summary(group, scope)
+    summary = rds.parameter_group_summary(group, scope)
     tags = {}
     if summary["arn"]:
-        tags = get_tags(client, summary["arn"])
+        tags = rds.get_tags(client, summary["arn"])
     if params["tags"] is not None:
         to_add, to_remove = compare_aws_tags(tags, params["tags"], params["purge_tags"])
         if to_add or to_remove:
             changed = True
             if not module.check_mode:
-                update_tags(client, summary["arn"], to_add, to_remove)
+                rds.update_tags(client, summary["arn"], to_add, to_remove)
             tags = {k: v for k, v in tags.items() if k not in to_remove}
             tags.update(to_add)
     summary["tags"] = tags
@@ -285,9 +268,9 @@ def ensure_present(module, client):
         changed = True
         if not module.check_mode:
             if decision["reset"]:
-                reset_parameters(client, name, scope, decision["reset"])
+                rds.send_parameters(client, "reset", name, scope, decision["reset"])
             if decision["modify"]:
-                modify_parameters(client, name, scope, decision["modify"])
+                rds.send_parameters(client, "modify", name, scope, decision["modify"])
 
     result = {
         "changed": changed,
@@ -309,30 +292,27 @@ def pending_reboot(module, client):
     cluster_identifier = module.params["cluster_identifier"]
     if not cluster_identifier:
         return []
-    cluster, instances = describe_cluster_and_members(client, cluster_identifier)
-    return pending_reboot_members(cluster, instances, module.params["scope"])
+    cluster, instances = rds.describe_cluster_and_members(client, cluster_identifier)
+    return rds.pending_reboot(cluster, instances, module.params["scope"])
 
 
 def ensure_absent(module, client):
     name, scope = module.params["name"], module.params["scope"]
-    group = describe_group(client, name, scope)
+    group = rds.describe_parameter_group(client, name, scope)
     result = {"changed": False, "group": {}, "changed_parameters": [], "reset_parameters": [], "pending_reboot": []}
     if group is None:
         return result
     result["changed"] = True
     if module._diff:
-        result["diff"] = {"before": group_summary(group, scope), "after": {}}
+        result["diff"] = {"before": rds.parameter_group_summary(group, scope), "after": {}}
     if not module.check_mode:
         try:
-            delete_group(client, name, scope)
-        except AuroraDbParameterGroupError as e:
-            code = getattr(getattr(e, "exception", None), "response", {}).get("Error", {}).get("Code")
-            if code == "InvalidDBParameterGroupState":
-                module.fail_json(
-                    msg=f"Parameter group {name} is still used by a cluster or an instance; switch them to another "
-                    "group (or delete them) first, then delete the group."
-                )
-            raise
+            rds.delete_parameter_group(client, name, scope)
+        except is_ansible_aws_error_code("InvalidDBParameterGroupState"):
+            raise AuroraDbError(
+                f"Parameter group {name} is still used by a cluster or an instance; switch them to another "
+                "group (or delete them) first, then delete the group."
+            ) from None
     return result
 
 
@@ -364,8 +344,8 @@ def main():
             result = ensure_present(module, client)
         else:
             result = ensure_absent(module, client)
-    except AuroraDbParameterGroupError as e:
-        module.fail_json_aws_error(e)
+    except AnsibleAWSError as e:
+        module.fail_json(**failure(e))
     module.exit_json(**result)
 
 

@@ -43,18 +43,32 @@ tags:
   sample: {"environment": "dev"}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
-    ansible_dict_to_boto3_tag_list,
-    boto3_tag_list_to_ansible_dict,
-    compare_aws_tags,
-)
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.payments.auroradb.plugins.module_utils import cloudwatch
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, failure
+
+
+def ensure_tags(module, client):
+    """Compare, then act: returns the result (``changed``, ``tags`` after the task, ``diff``)."""
+    arn, wanted = module.params["alarm_arn"], module.params["tags"]
+    current = cloudwatch.get_tags(client, arn)
+    if current is None:
+        raise AuroraDbError(f"Alarm {arn} does not exist; create it first (amazon.aws.cloudwatch_metric_alarm)")
+    if wanted is None:
+        return {"changed": False, "tags": current}
+    to_set, to_remove = compare_aws_tags(current, wanted, module.params["purge_tags"])
+    desired = {k: v for k, v in {**current, **to_set}.items() if k not in to_remove}
+    changed = bool(to_set or to_remove)
+    if changed and not module.check_mode:
+        cloudwatch.update_tags(client, arn, to_set, to_remove)
+    result = {"changed": changed, "tags": desired}
+    if module._diff:
+        result["diff"] = {"before": {"tags": current}, "after": {"tags": desired}}
+    return result
 
 
 def main():
@@ -67,27 +81,10 @@ def main():
         supports_check_mode=True,
     )
     client = module.client("cloudwatch", retry_decorator=AWSRetry.jittered_backoff())
-    arn = module.params["alarm_arn"]
     try:
-        current = boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(aws_retry=True, ResourceARN=arn)["Tags"])
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to read the tags of {arn}")
-    if module.params["tags"] is None:
-        module.exit_json(changed=False, tags=current)
-    to_set, to_remove = compare_aws_tags(current, module.params["tags"], module.params["purge_tags"])
-    desired = {k: v for k, v in {**current, **to_set}.items() if k not in to_remove}
-    changed = bool(to_set or to_remove)
-    if changed and not module.check_mode:
-        try:
-            if to_remove:
-                client.untag_resource(aws_retry=True, ResourceARN=arn, TagKeys=to_remove)
-            if to_set:
-                client.tag_resource(aws_retry=True, ResourceARN=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            module.fail_json_aws(e, msg=f"Failed to tag {arn}")
-    result = {"changed": changed, "tags": desired}
-    if module._diff:
-        result["diff"] = {"before": {"tags": current}, "after": {"tags": desired}}
+        result = ensure_tags(module, client)
+    except AnsibleAWSError as e:
+        module.fail_json(**failure(e))
     module.exit_json(**result)
 
 

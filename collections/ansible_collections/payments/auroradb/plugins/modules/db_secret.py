@@ -161,84 +161,70 @@ updated_keys:
 
 import json
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list, compare_aws_tags
 
+from ansible_collections.payments.auroradb.plugins.module_utils import kms
 from ansible_collections.payments.auroradb.plugins.module_utils import secretsmanager as sm
-
-
-def resolve_key_id(module, kms, key):
-    """KMS key ID behind a key ID, key ARN, alias name or alias ARN."""
-    answer = sm.call(module, kms, "describe_key", f"Failed to resolve KMS key {key}", KeyId=key)
-    return answer["KeyMetadata"]["KeyId"]
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, failure
 
 
 def kms_key_changed(module, desired, current):
+    """Whether the secret must be re-encrypted; an alias is resolved (DescribeKey) only when the references differ."""
     if desired is None:
         return False
-    match = sm.kms_keys_match(desired, current)
+    match = kms.keys_match(desired, current)
     if match is None:
-        kms = module.client("kms", retry_decorator=AWSRetry.jittered_backoff())
-        match = resolve_key_id(module, kms, desired) == resolve_key_id(module, kms, current)
+        client = module.client("kms", retry_decorator=AWSRetry.jittered_backoff())
+        wanted = kms.key_id(client, desired)
+        if wanted is None:
+            raise AuroraDbError(f"KMS key {desired} does not exist")
+        match = wanted == kms.key_id(client, current)
     return not match
 
 
-def canonical_policy(policy):
-    """A policy document in a comparable form: parsed, one-element lists as scalars, keys sorted by json."""
-    if policy is None:
-        return None
-    if isinstance(policy, str):
-        policy = json.loads(policy)
-
-    def simplify(node):
-        if isinstance(node, dict):
-            return {k: simplify(v) for k, v in node.items()}
-        if isinstance(node, list):
-            items = [simplify(v) for v in node]
-            return items[0] if len(items) == 1 else sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
-        return node
-
-    return simplify(policy)
+def parsed_policy(policy):
+    """A policy document (dict or JSON string) as a dict; None stays None."""
+    return json.loads(policy) if isinstance(policy, str) else policy
 
 
-def current_policy(module, client, name):
-    answer = sm.call(
-        module, client, "get_resource_policy", f"Failed to read the resource policy of secret {name}", SecretId=name
-    )
-    return canonical_policy(answer.get("ResourcePolicy"))
+def policy_differs(current, desired):
+    """Whether the policies differ in meaning (amazon.aws ``compare_policies``: formatting, order do not count)."""
+    if current is None or desired is None:
+        return current is not desired
+    return compare_policies(parsed_policy(current), parsed_policy(desired))
 
 
-def put_policy(module, client, name, policy):
+def current_policy(client, name):
+    answer = sm.call(client, "get_resource_policy", f"read the resource policy of secret {name}", SecretId=name)
+    return parsed_policy(answer.get("ResourcePolicy"))
+
+
+def put_policy(client, name, policy):
     sm.call(
-        module,
         client,
         "put_resource_policy",
-        f"Failed to set the resource policy of secret {name}",
+        f"set the resource policy of secret {name}",
         SecretId=name,
-        ResourcePolicy=json.dumps(policy),
+        ResourcePolicy=json.dumps(parsed_policy(policy)),
     )
-
-
-def value_or_fail(module, fn, *args):
-    try:
-        return fn(*args)
-    except sm.SecretValueError as e:
-        module.fail_json(msg=str(e))
 
 
 def ensure_present(module, client):
     p = module.params
     name = p["name"]
-    connection = value_or_fail(module, sm.clean_connection, p["connection"])
-    current = sm.describe_secret(module, client, name)
+    connection = sm.clean_connection(p["connection"])
+    current = sm.describe_secret(client, name)
     if current is None:
         return create(module, client, connection)
 
     before = sm.metadata_view(current)
     restored = bool(current.get("DeletedDate"))
     if restored and not module.check_mode:
-        sm.call(module, client, "restore_secret", f"Failed to restore secret {name}", SecretId=name)
+        sm.call(client, "restore_secret", f"restore secret {name}", SecretId=name)
 
     update = {}
     if p["description"] is not None and p["description"] != (current.get("Description") or ""):
@@ -254,52 +240,50 @@ def ensure_present(module, client):
     value_known = not (restored and module.check_mode)
     new_value, updated_keys, value_before = None, [], {}
     if value_known:
-        value = sm.get_current_value(module, client, name)
+        value = sm.get_current_value(client, name, module.no_log_values.add)
         value_before = sm.public_view(value)
-        new_value, updated_keys = value_or_fail(module, sm.plan_value, name, value, p["username"], connection)
+        new_value, updated_keys = sm.plan_value(name, value, p["username"], connection)
 
     policy_before = policy_after = None
     if p["resource_policy"] is not None:
-        policy_after = canonical_policy(p["resource_policy"])
-        policy_before = current_policy(module, client, name) if value_known else None
+        policy_after = parsed_policy(p["resource_policy"])
+        policy_before = current_policy(client, name) if value_known else None
+    policy_changed = policy_differs(policy_before, policy_after)
 
-    changed = bool(restored or update or tags_to_set or tags_to_unset or new_value or policy_before != policy_after)
+    changed = bool(restored or update or tags_to_set or tags_to_unset or new_value or policy_changed)
     version_id = before["version_id"]
     if changed and not module.check_mode:
         if update:
-            sm.call(module, client, "update_secret", f"Failed to update secret {name}", SecretId=name, **update)
+            sm.call(client, "update_secret", f"update secret {name}", SecretId=name, **update)
         if tags_to_unset:
             sm.call(
-                module,
                 client,
                 "untag_resource",
-                f"Failed to remove tags from secret {name}",
+                f"remove tags from secret {name}",
                 SecretId=name,
                 TagKeys=tags_to_unset,
             )
         if tags_to_set:
             sm.call(
-                module,
                 client,
                 "tag_resource",
-                f"Failed to tag secret {name}",
+                f"tag secret {name}",
                 SecretId=name,
                 Tags=ansible_dict_to_boto3_tag_list(tags_to_set),
             )
         if new_value is not None:
             answer = sm.call(
-                module,
                 client,
                 "put_secret_value",
-                f"Failed to add the connection keys to secret {name}",
+                f"add the connection keys to secret {name}",
                 SecretId=name,
                 SecretString=json.dumps(new_value),
                 VersionStages=[sm.CURRENT_STAGE],
             )
             version_id = answer.get("VersionId")
-        if policy_before != policy_after:
-            put_policy(module, client, name, json.loads(p["resource_policy"]))
-        current = sm.describe_secret(module, client, name) or current
+        if policy_changed:
+            put_policy(client, name, policy_after)
+        current = sm.describe_secret(client, name) or current
 
     after = sm.metadata_view(current)
     if module.check_mode:
@@ -321,7 +305,7 @@ def ensure_present(module, client):
         if p["resource_policy"] is not None:
             result["diff"]["before"]["resource_policy"] = policy_before
             result["diff"]["after"]["resource_policy"] = policy_after
-    module.exit_json(**result)
+    return result
 
 
 def create(module, client, connection):
@@ -337,7 +321,7 @@ def create(module, client, connection):
     }
     value_after = sm.public_view(sm.initial_value(p["username"], "", connection))
     if not module.check_mode:
-        password = sm.random_password(module, client, p["password_length"], p["exclude_punctuation"])
+        password = sm.random_password(client, p["password_length"], p["exclude_punctuation"], module.no_log_values.add)
         params = {"Name": p["name"], "SecretString": json.dumps(sm.initial_value(p["username"], password, connection))}
         if p["description"] is not None:
             params["Description"] = p["description"]
@@ -345,43 +329,46 @@ def create(module, client, connection):
             params["KmsKeyId"] = p["kms_key_id"]
         if p["tags"]:
             params["Tags"] = ansible_dict_to_boto3_tag_list(p["tags"])
-        answer = sm.create_secret(module, client, params)
+        answer = sm.create_secret(client, params)
         if p["resource_policy"] is not None:
-            put_policy(module, client, p["name"], json.loads(p["resource_policy"]))
-        current = sm.describe_secret(module, client, p["name"])
+            put_policy(client, p["name"], p["resource_policy"])
+        current = sm.describe_secret(client, p["name"])
         after = sm.metadata_view(current) if current else dict(after, arn=answer["ARN"])
         after["version_id"] = answer.get("VersionId") or after["version_id"]
 
     result = dict(changed=True, restored=False, updated_keys=sorted(value_after), **returned(after))
     if module._diff:
         result["diff"] = {"before": {}, "after": dict(after, value=value_after)}
-    module.exit_json(**result)
+    return result
 
 
 def ensure_absent(module, client):
     p = module.params
     name = p["name"]
     window = p["recovery_window_days"]
-    current = sm.describe_secret(module, client, name)
+    current = sm.describe_secret(client, name)
     if current is None:
-        module.exit_json(changed=False, name=name)
+        return {"changed": False, "name": name}
     before = sm.metadata_view(current)
     pending = before["scheduled_for_deletion"]
     if pending and window != 0:
-        module.exit_json(
-            changed=False, name=name, arn=before["arn"], msg="The secret is already scheduled for deletion"
-        )
+        return {
+            "changed": False,
+            "name": name,
+            "arn": before["arn"],
+            "msg": "The secret is already scheduled for deletion",
+        }
 
     if not module.check_mode:
         if not pending:
-            sm.delete_resource_policy(module, client, name)
+            sm.delete_resource_policy(client, name)
         params = {"ForceDeleteWithoutRecovery": True} if window == 0 else {"RecoveryWindowInDays": window}
-        sm.call(module, client, "delete_secret", f"Failed to delete secret {name}", SecretId=name, **params)
+        sm.call(client, "delete_secret", f"delete secret {name}", SecretId=name, **params)
 
     result = dict(changed=True, name=name, arn=before["arn"])
     if module._diff:
         result["diff"] = {"before": before, "after": {}}
-    module.exit_json(**result)
+    return result
 
 
 def returned(view):
@@ -412,10 +399,12 @@ def main():
         module.fail_json(msg="password_length must be between 4 and 4096")
 
     client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
-    if module.params["state"] == "present":
-        ensure_present(module, client)
-    else:
-        ensure_absent(module, client)
+    ensure = ensure_present if module.params["state"] == "present" else ensure_absent
+    try:
+        result = ensure(module, client)
+    except AnsibleAWSError as e:
+        module.fail_json(**failure(e))
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -126,11 +126,6 @@ import ssl
 import time
 
 try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
-try:
     import pg8000.native
 
     HAS_PG8000 = True
@@ -138,10 +133,13 @@ except ImportError:
     HAS_PG8000 = False
 
 from ansible.module_utils.basic import missing_required_lib
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.payments.auroradb.plugins.module_utils import secretsmanager as sm
 from ansible_collections.payments.auroradb.plugins.module_utils import verify
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import failure
 from ansible_collections.payments.auroradb.plugins.module_utils.verify_data_plane import DataPlane, normalize_mode
 
 
@@ -186,13 +184,9 @@ def credentials(module):
     params = module.params
     if params["secret_id"]:
         client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
-        try:
-            value = verify.read_secret_value(client, params["secret_id"], keep_password=True)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            module.fail_json_aws(e, msg=f"Failed to read the secret {params['secret_id']}")
-        if not value or not value.get("username") or not value.get("password"):
-            module.fail_json(msg=f"Secret {params['secret_id']} has no JSON value with username and password")
-        module.no_log_values.add(value["password"])
+        value = sm.get_current_value(client, params["secret_id"], module.no_log_values.add)
+        if not value.get("username") or not value.get("password"):
+            raise sm.SecretValueError(f"Secret {params['secret_id']} has no JSON value with username and password")
         return value["username"], value["password"]
     return params["login_user"], params["login_password"]
 
@@ -233,7 +227,10 @@ def main():
         if "connect" not in lazy:
             if not HAS_PG8000:
                 module.fail_json(msg=missing_required_lib("pg8000"))
-            user, password = credentials(module)
+            try:  # the only AWS call; fail here, DataPlane would turn any exception into a failed check
+                user, password = credentials(module)
+            except AnsibleAWSError as e:
+                module.fail_json(**failure(e))
             ca_bundle = params["ca_bundle"]
             # A missing CA bundle fails the TLS login (and what depends on it), not the module: the other checks
             # still run. The plaintext attempt needs no CA.

@@ -63,63 +63,38 @@ alias:
       sample: 1234abcd-12ab-34cd-56ef-1234567890ab
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-
-def canonical(name):
-    return name if name.startswith("alias/") else f"alias/{name}"
-
-
-def find_alias(client, module, name):
-    try:
-        aliases = client.get_paginator("list_aliases").paginate().build_full_result()["Aliases"]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg="Failed to list KMS aliases")
-    for alias in aliases:
-        if alias["AliasName"] == name:
-            return alias
-    return None
+from ansible_collections.payments.auroradb.plugins.module_utils import kms
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, failure
 
 
-def key_id_of(client, module, key):
-    try:
-        return client.describe_key(aws_retry=True, KeyId=key)["KeyMetadata"]["KeyId"]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to find KMS key {key}")
+def view(alias):
+    return {"alias_name": alias["AliasName"], "target_key_id": alias.get("TargetKeyId")} if alias else {}
 
 
-def ensure_present(client, module, name, current):
-    target = key_id_of(client, module, module.params["target_key_id"])
+def ensure_present(module, client, name, current):
+    """Returns ``(changed, alias after the task)``."""
+    wanted = module.params["target_key_id"]
+    target = kms.key_id(client, wanted)
+    if target is None:
+        raise AuroraDbError(f"KMS key {wanted} does not exist; {name} cannot point at it")
     if current and current.get("TargetKeyId") == target:
         return False, current
     if not module.check_mode:
-        try:
-            if current:
-                client.update_alias(aws_retry=True, AliasName=name, TargetKeyId=target)
-            else:
-                client.create_alias(aws_retry=True, AliasName=name, TargetKeyId=target)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            module.fail_json_aws(e, msg=f"Failed to point {name} at {target}")
+        kms.point_alias(client, name, target, exists=current is not None)
     return True, {"AliasName": name, "TargetKeyId": target}
 
 
-def ensure_absent(client, module, name, current):
+def ensure_absent(module, client, name, current):
+    """Returns ``(changed, None)``; an alias deleted by someone else meanwhile is no change."""
     if not current:
-        return False
-    if not module.check_mode:
-        try:
-            client.delete_alias(aws_retry=True, AliasName=name)
-        except client.exceptions.NotFoundException:
-            return False
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            module.fail_json_aws(e, msg=f"Failed to delete {name}")
-    return True
+        return False, None
+    if module.check_mode:
+        return True, None
+    return kms.delete_alias(client, name), None
 
 
 def main():
@@ -133,19 +108,18 @@ def main():
         supports_check_mode=True,
     )
     client = module.client("kms", retry_decorator=AWSRetry.jittered_backoff())
-    name = canonical(module.params["name"])
-    current = find_alias(client, module, name)
-    before = {"alias_name": name, "target_key_id": current.get("TargetKeyId")} if current else {}
-    if module.params["state"] == "present":
-        changed, alias = ensure_present(client, module, name, current)
-        after = {"alias_name": name, "target_key_id": alias.get("TargetKeyId")}
-        result = {"changed": changed, "alias": after}
-    else:
-        changed = ensure_absent(client, module, name, current)
-        after = {}
-        result = {"changed": changed}
+    name = kms.alias_name(module.params["name"])
+    ensure = ensure_present if module.params["state"] == "present" else ensure_absent
+    try:
+        current = kms.find_alias(client, name)
+        changed, alias = ensure(module, client, name, current)
+    except AnsibleAWSError as e:
+        module.fail_json(**failure(e))
+    result = {"changed": changed}
+    if alias:
+        result["alias"] = view(alias)
     if module._diff:
-        result["diff"] = {"before": before, "after": after}
+        result["diff"] = {"before": view(current), "after": view(alias)}
     module.exit_json(**result)
 
 

@@ -15,8 +15,8 @@ description:
   - The wanted configuration is compared with the current one after normalising it, and C(RotateSecret) is only
     sent when something differs. Lambda ARNs are compared without their qualifier, so C(...:function:name),
     C(...:function:name:3) and C(...:function:name:$LATEST) name the same function. O(automatically_after_days=30)
-    equals O(schedule_expression=rate(30 days\)) (AWS may report both); V(rate(1 day\)) is the singular form; cron
-    expressions are compared after collapsing white space.
+    equals O(rotation_days=30) and O(schedule_expression=rate(30 days\)) (AWS may report both);
+    V(rate(1 day\)) is the singular form; cron expressions are compared after collapsing white space.
   - With O(rotate_now=true) a rotation is started on demand and the module waits until C(AWSCURRENT) has moved
     to a new version and no other version carries C(AWSPENDING). C(RotateSecret) returns at once and the four
     steps of the rotation function run asynchronously, so without the wait a task would report success for a
@@ -51,8 +51,14 @@ options:
   automatically_after_days:
     description:
       - Rotate every that many days (1 to 1000), the same as O(schedule_expression=rate(N days\)).
-      - One of O(automatically_after_days) and O(schedule_expression) is required when the secret has no rotation
-        schedule yet; when both are omitted, the current schedule is kept.
+      - Sent as C(RotationRules.AutomaticallyAfterDays).
+      - One of O(automatically_after_days), O(rotation_days) and O(schedule_expression) is required when the secret
+        has no rotation schedule yet; when all are omitted, the current schedule is kept.
+    type: int
+  rotation_days:
+    description:
+      - Rotate every that many days (1 to 1000), sent as C(RotationRules.ScheduleExpression=rate(N days\)) (what
+        CloudFormation's C(RotationSchedule) sends); the module builds the expression, singular for one day.
     type: int
   schedule_expression:
     description:
@@ -118,6 +124,12 @@ EXAMPLES = r"""
     rotation_lambda: arn:aws:lambda:us-east-1:123456789012:function:payment-db-rotation-dev
     automatically_after_days: 30
     duration: 3h
+
+- name: The same schedule sent as ScheduleExpression rate(30 days)
+  payments.auroradb.secret_rotation:
+    name: payment-db-credentials-dev
+    rotation_lambda: arn:aws:lambda:us-east-1:123456789012:function:payment-db-rotation-dev
+    rotation_days: 30
 
 - name: Rotate on the 1st and 15th of each month at 16:00 UTC
   payments.auroradb.secret_rotation:
@@ -212,18 +224,20 @@ version_id:
 
 import uuid
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.payments.auroradb.plugins.module_utils import rotation
 from ansible_collections.payments.auroradb.plugins.module_utils import secretsmanager as sm
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, failure
 
 POLL_INTERVAL = 2
 
 
 def existing_secret(module, client):
     """DescribeSecret of ``name``; ``None`` when it does not exist or is scheduled for deletion."""
-    description = sm.describe_secret(module, client, module.params["name"])
+    description = sm.describe_secret(client, module.params["name"])
     if description is None or description.get("DeletedDate"):
         return None
     return description
@@ -235,7 +249,7 @@ def repair(module, client, description):
     if not (module.params["repair_pending"] and pending):
         return False
     if not module.check_mode:
-        sm.remove_version_stage(module, client, module.params["name"], rotation.PENDING_STAGE, pending)
+        sm.remove_version_stage(client, module.params["name"], rotation.PENDING_STAGE, pending)
     return True
 
 
@@ -244,29 +258,27 @@ def ensure_present(module, client):
     name = p["name"]
     description = existing_secret(module, client)
     if description is None:
-        module.fail_json(
-            msg=f"Secret {name} does not exist or is scheduled for deletion; create or restore it first"
+        raise AuroraDbError(
+            f"Secret {name} does not exist or is scheduled for deletion; create or restore it first"
             " (payments.auroradb.db_secret does both)"
         )
 
     before = rotation.current_config(description)
     previous = rotation.version_with(description, rotation.CURRENT_STAGE)
     pending = rotation.stuck_pending(description)
-    try:
-        after, rules = rotation.desired_config(
-            name,
-            description,
-            lambda_arn=p["rotation_lambda"],
-            days=p["automatically_after_days"],
-            expression=p["schedule_expression"],
-            duration=p["duration"],
-        )
-    except rotation.RotationConfigError as e:
-        module.fail_json(msg=str(e))
+    after, rules = rotation.desired_config(
+        name,
+        description,
+        lambda_arn=p["rotation_lambda"],
+        days=p["automatically_after_days"],
+        expression=p["schedule_expression"],
+        duration=p["duration"],
+        rate_days=p["rotation_days"],
+    )
 
     if p["rotate_now"] and pending and not p["repair_pending"]:
-        module.fail_json(
-            msg=f"Secret {name}: version {pending} carries {rotation.PENDING_STAGE} but not {rotation.CURRENT_STAGE},"
+        raise AuroraDbError(
+            f"Secret {name}: version {pending} carries {rotation.PENDING_STAGE} but not {rotation.CURRENT_STAGE},"
             " left by a rotation that failed (or one still running), so a new rotation cannot start. When no"
             " rotation is running, run again with repair_pending=true to remove the stage, then rotate.",
             pending_version=pending,
@@ -289,7 +301,7 @@ def ensure_present(module, client):
         }
         if token:
             params["ClientRequestToken"] = token
-        sm.call(module, client, "rotate_secret", f"Failed to configure the rotation of secret {name}", **params)
+        sm.call(client, "rotate_secret", f"configure the rotation of secret {name}", **params)
 
     version_id = previous
     if p["rotate_now"]:
@@ -297,15 +309,14 @@ def ensure_present(module, client):
         if not module.check_mode:
             if not config_changed:
                 sm.call(
-                    module,
                     client,
                     "rotate_secret",
-                    f"Failed to start the rotation of secret {name}",
+                    f"start the rotation of secret {name}",
                     SecretId=name,
                     ClientRequestToken=token,
                 )
             progress = sm.wait_for_rotation(
-                module, client, name, previous, p["wait_timeout"], poll_interval=POLL_INTERVAL, token=token
+                client, name, previous, p["wait_timeout"], poll_interval=POLL_INTERVAL, token=token
             )
             version_id = progress["current"]
 
@@ -336,9 +347,7 @@ def ensure_absent(module, client):
     pending_cleared = repair(module, client, description)
     after = dict(before, enabled=False)
     if before["enabled"] and not module.check_mode:
-        sm.call(
-            module, client, "cancel_rotate_secret", f"Failed to disable the rotation of secret {name}", SecretId=name
-        )
+        sm.call(client, "cancel_rotate_secret", f"disable the rotation of secret {name}", SecretId=name)
 
     result = {
         "changed": bool(pending_cleared or before["enabled"]),
@@ -362,6 +371,7 @@ def main():
         state=dict(type="str", choices=["present", "absent"], default="present"),
         rotation_lambda=dict(type="str", aliases=["rotation_lambda_arn"]),
         automatically_after_days=dict(type="int"),
+        rotation_days=dict(type="int"),
         schedule_expression=dict(type="str"),
         duration=dict(type="str"),
         rotate_immediately=dict(type="bool", default=False),
@@ -371,7 +381,7 @@ def main():
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
-        mutually_exclusive=[["automatically_after_days", "schedule_expression"]],
+        mutually_exclusive=[["automatically_after_days", "rotation_days", "schedule_expression"]],
         supports_check_mode=True,
     )
     if module.params["rotate_now"] and module.params["state"] == "absent":
@@ -380,11 +390,11 @@ def main():
         module.fail_json(msg="wait_timeout must be at least 1 second")
 
     client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
-    if module.params["state"] == "present":
-        result = ensure_present(module, client)
-    else:
-        result = ensure_absent(module, client)
-    module.exit_json(**result)
+    ensure = ensure_present if module.params["state"] == "present" else ensure_absent
+    try:
+        module.exit_json(**ensure(module, client))
+    except AnsibleAWSError as e:
+        module.fail_json(**failure(e))
 
 
 if __name__ == "__main__":

@@ -129,38 +129,6 @@ def test_changed_value_is_sent():
     ]
 
 
-def test_45_parameters_are_sent_in_chunks_of_20_20_5():
-    defaults = [_entry(f"p{i:02d}", "integer", "0-100") for i in range(45)]
-    decision = pg.plan({f"p{i:02d}": i for i in range(45)}, [], defaults)
-    sizes = [len(chunk) for chunk in pg.chunks(decision["modify"])]
-    assert sizes == [20, 20, 5]
-    assert [p["ParameterName"] for chunk in pg.chunks(decision["modify"]) for p in chunk] == [
-        f"p{i:02d}" for i in range(45)
-    ]
-
-
-class FakeClient:
-    def __init__(self):
-        self.calls = []
-
-    def modify_db_cluster_parameter_group(self, **kwargs):
-        self.calls.append(("modify", kwargs))
-
-    def reset_db_parameter_group(self, **kwargs):
-        self.calls.append(("reset", kwargs))
-
-
-def test_modify_and_reset_send_one_call_per_chunk():
-    client = FakeClient()
-    params = [{"ParameterName": f"p{i}", "ParameterValue": "1", "ApplyMethod": "immediate"} for i in range(45)]
-    assert pg.modify_parameters(client, "g", "cluster", params) == 3
-    assert [len(kw["Parameters"]) for _call, kw in client.calls] == [20, 20, 5]
-    assert all(kw["DBClusterParameterGroupName"] == "g" and kw["aws_retry"] for _call, kw in client.calls)
-    client.calls.clear()
-    assert pg.reset_parameters(client, "g", "instance", params[:21]) == 2
-    assert [kw["DBParameterGroupName"] for _call, kw in client.calls] == ["g", "g"]
-
-
 def test_validation_reports_every_problem_at_once():
     desired = {
         "rds.force_sll": 1,
@@ -192,17 +160,3 @@ def test_validation_reports_every_problem_at_once():
 def test_valid_parameters_have_no_problems():
     desired = {"rds.force_ssl": "on", "log_min_duration_statement": -1, "shared_preload_libraries": "PG_CRON"}
     assert pg.validate(desired, DEFAULTS) == []
-
-
-def test_pending_reboot_members_readers_first():
-    cluster = {
-        "DBClusterMembers": [
-            {"DBInstanceIdentifier": "w", "IsClusterWriter": True, "DBClusterParameterGroupStatus": "pending-reboot"},
-            {"DBInstanceIdentifier": "r2", "IsClusterWriter": False, "DBClusterParameterGroupStatus": "pending-reboot"},
-            {"DBInstanceIdentifier": "r1", "IsClusterWriter": False, "DBClusterParameterGroupStatus": "in-sync"},
-        ]
-    }
-    assert pg.pending_reboot_members(cluster, [], "cluster") == ["r2", "w"]
-    instances = [{"DBInstanceIdentifier": "r1", "DBParameterGroups": [{"ParameterApplyStatus": "pending-reboot"}]}]
-    assert pg.pending_reboot_members(cluster, instances, "instance") == ["r1"]
-    assert pg.pending_reboot_members(None, [], "cluster") == []

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from ansible_collections.payments.auroradb.plugins.module_utils import kms
 from ansible_collections.payments.auroradb.plugins.module_utils import secretsmanager as sm
 from ansible_collections.payments.auroradb.plugins.modules import db_secret
 
@@ -143,7 +144,7 @@ def test_public_view_drops_the_password():
     ],
 )
 def test_kms_keys_match(desired, reported, expected):
-    assert sm.kms_keys_match(desired, reported) is expected
+    assert kms.keys_match(desired, reported) is expected
 
 
 def test_current_version_id_and_metadata_view():
@@ -218,21 +219,23 @@ def test_policy_formatting_key_order_and_single_item_lists_are_not_changes():
         },
         indent=4,
     )
-    assert db_secret.canonical_policy(answered) == db_secret.canonical_policy(json.dumps(DENY_DELETE))
+    assert db_secret.policy_differs(answered, json.dumps(DENY_DELETE)) is False
 
 
 def test_policy_differences_are_changes():
     allowed = json.loads(json.dumps(DENY_DELETE))
     allowed["Statement"][0]["Effect"] = "Allow"
-    assert db_secret.canonical_policy(allowed) != db_secret.canonical_policy(DENY_DELETE)
+    assert db_secret.policy_differs(allowed, DENY_DELETE) is True
     other_account = json.loads(json.dumps(DENY_DELETE))
     other_account["Statement"][0]["Principal"]["AWS"] = "arn:aws:iam::210987654321:root"
-    assert db_secret.canonical_policy(other_account) != db_secret.canonical_policy(DENY_DELETE)
-    assert db_secret.canonical_policy(None) is None
+    assert db_secret.policy_differs(other_account, DENY_DELETE) is True
+    assert db_secret.policy_differs(None, DENY_DELETE) is True
+    assert db_secret.policy_differs(None, None) is False
+    assert db_secret.parsed_policy(None) is None
 
 
 def test_statement_order_does_not_matter():
     two = json.loads(json.dumps(DENY_DELETE))
     two["Statement"].append({"Effect": "Allow", "Principal": "*", "Action": "secretsmanager:GetSecretValue"})
     swapped = dict(two, Statement=list(reversed(two["Statement"])))
-    assert db_secret.canonical_policy(two) == db_secret.canonical_policy(swapped)
+    assert db_secret.policy_differs(two, swapped) is False

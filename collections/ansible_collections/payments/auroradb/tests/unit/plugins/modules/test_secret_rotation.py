@@ -10,18 +10,13 @@ import copy
 import pytest
 
 from ansible_collections.payments.auroradb.plugins.module_utils import secretsmanager as sm
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError
 from ansible_collections.payments.auroradb.plugins.modules import secret_rotation as mod
 
 NAME = "payment-db-credentials-dev"
 ARN = f"arn:aws:secretsmanager:us-east-1:123456789012:secret:{NAME}-AbCdEf"
 FN = "arn:aws:lambda:us-east-1:123456789012:function:payment-db-rotation-dev"
 WRITES = {"rotate_secret", "cancel_rotate_secret", "update_secret_version_stage", "put_secret_value"}
-
-
-class Failed(Exception):
-    def __init__(self, kwargs):
-        super().__init__(kwargs.get("msg"))
-        self.kwargs = kwargs
 
 
 class FakeModule:
@@ -33,6 +28,7 @@ class FakeModule:
             "state": "present",
             "rotation_lambda": None,
             "automatically_after_days": None,
+            "rotation_days": None,
             "schedule_expression": None,
             "duration": None,
             "rotate_immediately": False,
@@ -42,11 +38,8 @@ class FakeModule:
             **params,
         }
 
-    def fail_json(self, **kwargs):
-        raise Failed(kwargs)
-
-    def fail_json_aws(self, exception, msg=None, **kwargs):
-        raise Failed(dict(kwargs, msg=msg, exception=exception))
+    def fail_json(self, **kwargs):  # ensure_present/ensure_absent raise; only main() fails the module
+        raise AssertionError(f"fail_json called outside main(): {kwargs}")
 
 
 class FakeClient:
@@ -156,6 +149,7 @@ def test_rotate_immediately_is_passed_through():
         {"rotation_lambda": FN, "automatically_after_days": 30},
         {"rotation_lambda": FN + ":3", "schedule_expression": "rate(30 days)"},
         {"rotation_lambda": FN + ":$LATEST", "schedule_expression": "rate(30  days)"},
+        {"rotation_lambda": FN, "rotation_days": 30},
         {},
     ],
 )
@@ -166,6 +160,22 @@ def test_rerun_sends_nothing(params, check_mode):
     assert r["changed"] is False and client.sent() == []
     assert r["diff"]["before"] == r["diff"]["after"]
     assert r["rotation"]["lambda_arn"] == FN, "the reported function is what AWS stores"
+
+
+@pytest.mark.parametrize("days, expression", [(30, "rate(30 days)"), (1, "rate(1 day)")])
+def test_rotation_days_is_sent_as_a_rate_expression_built_by_the_module(days, expression):
+    client = FakeClient(secret())
+    r = present(client, rotation_lambda=FN, rotation_days=days)
+    assert client.sent("rotate_secret")[0][1]["RotationRules"] == {"ScheduleExpression": expression}
+    assert r["rotation"]["schedule_expression"] == expression and r["rotation"]["automatically_after_days"] == days
+
+
+@pytest.mark.parametrize("days", [0, 1001])
+def test_rotation_days_out_of_range_is_refused_before_any_write(days):
+    client = FakeClient(secret())
+    with pytest.raises(AuroraDbError, match="rotation_days must be a whole number"):
+        present(client, rotation_lambda=FN, rotation_days=days)
+    assert client.sent() == []
 
 
 def test_change_of_days_is_sent_and_in_the_diff():
@@ -193,16 +203,16 @@ def test_check_mode_change_sends_nothing_but_reports_it():
 
 def test_invalid_input_fails_before_any_write():
     client = FakeClient(secret())
-    with pytest.raises(Failed, match="rotation_lambda is required"):
+    with pytest.raises(AuroraDbError, match="rotation_lambda is required"):
         present(client, automatically_after_days=30)
-    with pytest.raises(Failed, match="duration"):
+    with pytest.raises(AuroraDbError, match="duration"):
         present(client, rotation_lambda=FN, automatically_after_days=30, duration="90m")
     assert client.sent() == []
 
 
 def test_missing_secret_fails_clearly():
     client = FakeClient(None)
-    with pytest.raises(Failed, match="does not exist"):
+    with pytest.raises(AuroraDbError, match="does not exist"):
         present(client, rotation_lambda=FN, automatically_after_days=30)
 
 
@@ -270,9 +280,9 @@ def test_repair_with_state_absent():
 
 def test_rotate_now_refuses_a_stuck_pending_without_repair():
     client = FakeClient(enabled_30_days(versions=STUCK))
-    with pytest.raises(Failed) as e:
+    with pytest.raises(AuroraDbError) as e:
         present(client, rotate_now=True, automatically_after_days=7)
-    msg = e.value.kwargs["msg"]
+    msg = e.value.message
     assert NAME in msg and "v2" in msg and "AWSPENDING" in msg and "repair_pending=true" in msg
     assert e.value.kwargs["pending_version"] == "v2"
     assert client.sent() == [], "nothing may be written, not even the new schedule"
@@ -313,9 +323,9 @@ def test_rotate_now_with_a_config_change_sends_one_immediate_rotate_secret():
 
 def test_rotate_now_times_out_naming_the_stuck_version(no_sleep):
     client = rotating_client(enabled_30_days(), polls_before_done=10**6)
-    with pytest.raises(Failed) as e:
+    with pytest.raises(AuroraDbError) as e:
         present(client, rotate_now=True, wait_timeout=10)
-    msg = e.value.kwargs["msg"]
+    msg = e.value.message
     assert NAME in msg and "version tok" in msg and "AWSPENDING" in msg and "within 10 seconds" in msg
     assert e.value.kwargs["pending_version"] == "tok" and e.value.kwargs["previous_version_id"] == "v1"
     assert no_sleep["now"] == pytest.approx(10)
@@ -338,6 +348,6 @@ def test_rotate_now_in_check_mode_sends_nothing_and_does_not_wait():
 
 def test_rotate_now_without_any_rotation_configured_fails():
     client = FakeClient(secret())
-    with pytest.raises(Failed, match="rotation_lambda is required"):
+    with pytest.raises(AuroraDbError, match="rotation_lambda is required"):
         present(client, rotate_now=True)
     assert client.sent() == []

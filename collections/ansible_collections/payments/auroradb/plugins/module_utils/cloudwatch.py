@@ -1,0 +1,35 @@
+# -*- coding: utf-8 -*-
+# Copyright: payments platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""CloudWatch service layer of the payments.auroradb modules: the tags of an alarm.
+
+``client`` comes from ``module.client("cloudwatch", retry_decorator=AWSRetry.jittered_backoff())``; every call
+passes ``aws_retry=True``; errors are raised as :class:`~.errors.AuroraDbError`; a missing alarm has no tags
+(``None``), which is not an error.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    ansible_dict_to_boto3_tag_list,
+    boto3_tag_list_to_ansible_dict,
+)
+
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import error_handler
+
+CloudWatchErrorHandler = error_handler("CloudWatch", ["ResourceNotFound", "ResourceNotFoundException"])
+
+
+@CloudWatchErrorHandler.list_error_handler("read the tags of {arn}", None)
+def get_tags(client, arn: str) -> dict[str, str] | None:
+    """The tags of the resource as a dict, or None when it does not exist."""
+    return boto3_tag_list_to_ansible_dict(client.list_tags_for_resource(ResourceARN=arn, aws_retry=True)["Tags"])
+
+
+@CloudWatchErrorHandler.common_error_handler("tag {arn}")
+def update_tags(client, arn: str, to_set: dict[str, str], to_remove: list[str]) -> None:
+    """What ``compare_aws_tags`` decided: remove ``to_remove``, add/overwrite ``to_set``."""
+    if to_remove:
+        client.untag_resource(ResourceARN=arn, TagKeys=to_remove, aws_retry=True)
+    if to_set:
+        client.tag_resource(ResourceARN=arn, Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True)
