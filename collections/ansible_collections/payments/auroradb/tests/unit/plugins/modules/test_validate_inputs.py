@@ -216,3 +216,26 @@ def test_module_runs_as_a_script_without_boto3(tmp_path):
     result = json.loads(proc.stdout)
     assert result["failed"] is True
     assert [p.split(":")[0] for p in result["problems"]] == ["auroradb_env_suffix", "auroradb_network_db_allowed_cidrs"]
+
+
+def test_plan_answers_what_the_options_give():
+    outcome, result = run_module(dict(GOOD_ARGS, endpoint_url="http://127.0.0.1:4566", secret_key="not-a-real-secret"))
+    assert outcome == "exit", result
+    plan = result["plan"]
+    assert plan["names"] == result["names"] and plan["tags"] == result["tags"]
+    assert plan["exports"]["ClusterEndpoint"] == "payment-db-cluster-endpoint-dev"
+    assert plan["connection"] == {"region": "us-east-1", "endpoint_url": "http://127.0.0.1:4566"}
+    assert plan["db_port"] == 5432
+    assert [(i["id"], i["availability_zone"]) for i in plan["instances"]] == [
+        ("payment-db-cluster-dev-writer", "us-east-1a"),
+        ("payment-db-cluster-dev-reader1", "us-east-1b"),
+        ("payment-db-cluster-dev-reader2", "us-east-1c"),
+    ]
+    assert "not-a-real-secret" not in json.dumps(result)
+
+
+def test_empty_zones_mean_the_regions_a_b_c():
+    outcome, result = run_module({"region": "eu-west-1", "availability_zones": []})
+    assert outcome == "exit", result
+    assert result["plan"]["availability_zones"] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    assert "auroradb_network_availability_zones" not in result["checked"]
