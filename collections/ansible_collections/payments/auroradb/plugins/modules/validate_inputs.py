@@ -340,7 +340,8 @@ plan:
       description: O(region).
       type: str
     connection:
-      description: Connection settings without credentials, O(region), O(endpoint_url), O(profile) (unset: left out).
+      description:
+        - Connection settings without credentials, O(region), O(endpoint_url), O(profile) (unset ones left out).
       type: dict
       sample: {region: us-east-1}
     availability_zones:
