@@ -19,8 +19,9 @@ import ipaddress
 import re
 import unicodedata
 
-# Names, tags and the plan live in names.py; imported here for the checks (and for callers of this module).
-from ansible_collections.payments.auroradb.plugins.module_utils.names import (  # noqa: F401
+# Names, tags and the plan live in names.py; imported here for the checks, and NAME_TEMPLATES and derive_names
+# for callers that still import them from this module.
+from ansible_collections.payments.auroradb.plugins.module_utils.names import (  # noqa: F401 pylint: disable=unused-import
     DEFAULT_READER_COUNT,
     MAX_READER_COUNT,
     NAME_TEMPLATES,
