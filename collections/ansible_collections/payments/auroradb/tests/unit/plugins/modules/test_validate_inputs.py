@@ -14,34 +14,13 @@ from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.payments.auroradb.plugins.modules import validate_inputs
+from ansible_collections.payments.auroradb.tests.unit.plugins.module_utils.test_validation import GOOD
 
 COLLECTIONS_ROOT = str(Path(__file__).resolve().parents[7])  # <repo>/collections
 
-GOOD_ARGS = {
-    "env_suffix": "dev",
-    "region": "us-east-1",
-    "vpc_cidr": "10.0.0.0/16",
-    "availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"],
-    "public_subnet_cidrs": ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"],
-    "private_subnet_cidrs": ["10.0.3.0/24", "10.0.4.0/24", "10.0.5.0/24"],
-    "db_allowed_cidrs": [],
-    "db_allowed_security_groups": [],
-    "db_port": 5432,
-    "engine_version": "15.7",
-    "instance_class": "db.t3.medium",
-    "reader_count": 2,
-    "backup_retention_days": 7,
-    "backup_window": "03:00-04:00",
-    "maintenance_window": "sun:05:00-sun:06:00",
-    "performance_insights_retention_days": 7,
-    "kms_pending_window_days": 7,
-    "secret_recovery_window_days": 0,
-    "secret_username": "dbadmin",
-    "rotation_days": 30,
-    "cpu_threshold": 80,
-    "free_local_storage_threshold_bytes": 10737418240,
-    "tags": {"owner": "payments"},
-}
+# The design contract's defaults (test_validation.GOOD) with an extra tag; the CA bundle is left out (the module
+# checks a file on disk, which test_validation covers).
+GOOD_ARGS = dict({k: v for k, v in GOOD.items() if k != "rotation_ca_bundle"}, tags={"owner": "payments"})
 
 
 class ExitJson(Exception):
