@@ -9,9 +9,8 @@ strings (empty when the value is fine). Each problem names the inventory variabl
 ``auroradb_env_suffix: must start with a lowercase letter (got '1dev')``.
 
 ``validate(settings)`` runs every check for the settings given (keys are the option names of the
-``payments.auroradb.validate_inputs`` module, see ``VARIABLES``; a missing or ``None`` value is not checked),
-``derive_names()`` computes every resource name from the environment suffix and ``resource_tags()`` the tags
-every taggable resource carries.
+``payments.auroradb.validate_inputs`` module, see ``VARIABLES``; a missing or ``None`` value is not checked).
+Resource names, tags and the stack plan are computed in ``names.py``.
 """
 
 from __future__ import annotations
@@ -19,6 +18,17 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
+
+# Names, tags and the plan live in names.py; imported here for the checks, and NAME_TEMPLATES and derive_names
+# for callers that still import them from this module.
+from ansible_collections.payments.auroradb.plugins.module_utils.names import (  # noqa: F401 pylint: disable=unused-import
+    DEFAULT_READER_COUNT,
+    MAX_READER_COUNT,
+    NAME_TEMPLATES,
+    derive_names,
+    max_env_suffix_length,
+    resource_tags,
+)
 
 # Module option name -> inventory variable named in the messages (docs/design-contract.md).
 VARIABLES = {
@@ -49,36 +59,11 @@ VARIABLES = {
 }
 
 AZ_COUNT = 3
-DEFAULT_READER_COUNT = 2
-MAX_READER_COUNT = 15
 ENGINE_MAJOR = "15"
 PARAMETER_GROUP_FAMILY = "aurora-postgresql15"
-DEFAULT_TAGS = {"project": "payments-auroradb", "managed-by": "ansible"}  # plus environment: <suffix>
 MAX_TAGS = 50
 VPC_PREFIX_RANGE = (16, 21)
 SUBNET_PREFIX_RANGE = (16, 28)
-
-# Every name derived from the suffix: (key in derive_names(), template, AWS length limit, what it is).
-# DB instance names come from INSTANCE_TEMPLATE, one per instance (writer, reader1..readerN).
-SFX = "{sfx}"
-NAME_TEMPLATES = (
-    ("vpc", "payment-db-vpc-{sfx}", 256, "VPC Name tag value"),
-    ("cluster", "payment-db-cluster-{sfx}", 63, "DB cluster identifier"),
-    ("secret", "payment-db-credentials-{sfx}", 512, "Secrets Manager secret name"),
-    ("cpu_alarm", "payment-db-cpu-alarm-{sfx}", 255, "CloudWatch alarm name"),
-    ("storage_alarm", "payment-db-storage-alarm-{sfx}", 255, "CloudWatch alarm name"),
-    ("kms_alias", "alias/payment-db-{sfx}", 256, "KMS alias name"),
-    ("subnet_group", "payment-db-subnets-{sfx}", 255, "DB subnet group name"),
-    ("db_security_group", "payment-db-sg-{sfx}", 255, "security group name"),
-    ("rotation_security_group", "payment-db-rotation-sg-{sfx}", 255, "security group name"),
-    ("endpoint_security_group", "payment-db-endpoints-sg-{sfx}", 255, "security group name"),
-    ("rotation_function", "payment-db-rotation-{sfx}", 64, "Lambda function name"),
-    ("rotation_log_group", "/aws/lambda/payment-db-rotation-{sfx}", 512, "CloudWatch Logs group name"),
-    ("rotation_role", "payment-db-rotation-{sfx}", 64, "IAM role name"),
-    ("parameter_group", "payment-db-params-{sfx}", 255, "DB cluster parameter group name"),
-)
-INSTANCE_TEMPLATE = "payment-db-cluster-{sfx}-{role}"
-INSTANCE_LIMIT = 63
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
@@ -147,61 +132,6 @@ def _int_range(option, value, low, high, why=""):
     if not _is_int(value) or not low <= value <= high:
         return [_problem(option, rule, value)]
     return []
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Names
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def _reader_count_for_names(reader_count):
-    if _is_int(reader_count) and 0 <= reader_count <= MAX_READER_COUNT:
-        return reader_count
-    return DEFAULT_READER_COUNT
-
-
-def _name_rules(reader_count=DEFAULT_READER_COUNT):
-    """Every (template, limit, what) a suffix goes into, DB instances included."""
-    rules = [(template, limit, what) for _key, template, limit, what in NAME_TEMPLATES]
-    roles = ["writer"] + [f"reader{n}" for n in range(1, _reader_count_for_names(reader_count) + 1)]
-    rules.extend(
-        (INSTANCE_TEMPLATE.replace("{role}", role), INSTANCE_LIMIT, "DB instance identifier") for role in roles
-    )
-    return rules
-
-
-def max_env_suffix_length(reader_count=DEFAULT_READER_COUNT):
-    """Longest suffix every derived name can take: (length, binding template, its limit, what it names).
-
-    With 2 readers the binding name is the DB instance identifier ``payment-db-cluster-<sfx>-reader2``
-    (63 characters at most), which leaves 36 characters for the suffix.
-    """
-    best = None
-    for template, limit, what in _name_rules(reader_count):
-        room = limit - (len(template) - len(SFX))
-        if best is None or room <= best[0]:  # on a tie, name the later (longer-looking) template
-            best = (room, template.replace(SFX, "<sfx>"), limit, what)
-    return best
-
-
-def derive_names(env_suffix, reader_count=DEFAULT_READER_COUNT):
-    """Every resource name derived from the environment suffix (docs/design-contract.md)."""
-    names = {key: template.replace(SFX, env_suffix) for key, template, _limit, _what in NAME_TEMPLATES}
-    count = _reader_count_for_names(reader_count)
-    instance = INSTANCE_TEMPLATE.replace(SFX, env_suffix)
-    names["writer_instance"] = instance.replace("{role}", "writer")
-    names["reader_instances"] = [instance.replace("{role}", f"reader{n}") for n in range(1, count + 1)]
-    return names
-
-
-def resource_tags(env_suffix=None, tags=None):
-    """Tags of every taggable resource: environment/project/managed-by, then the extra tags on top."""
-    merged = {}
-    if env_suffix is not None:
-        merged["environment"] = env_suffix
-    merged.update(DEFAULT_TAGS)
-    merged.update(tags or {})
-    return merged
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ description:
   - Each call is short on purpose. Call it from an C(until) loop (until the result's RV(done) is true) so a long
     wait (creating three instances takes 10 to 20 minutes) shows one C(progress) line per call, for
     example "2/3 instances available (writer available; reader1 creating; reader2 available), cluster available".
-    The repository's C(payments_progress) callback plugin prints that line on every retry.
+    The collection's C(payments.auroradb.progress) callback plugin prints that line on every retry.
   - Never fails because the state was not reached yet; it returns RV(done=false) instead.
     Write the loop condition as C(result is failed or result.done), so that a failure ends the loop
     instead of being retried.

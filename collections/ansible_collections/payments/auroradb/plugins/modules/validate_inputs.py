@@ -17,11 +17,13 @@ description:
   - Every option is optional; only the options given are checked, so a caller validates what it has.
     Rules that involve several options (subnets inside the VPC, zones of the region, backup window
     versus maintenance window) are checked when those options are given together.
-  - On success returns every resource name derived from O(env_suffix) and the tags of every taggable
-    resource, so roles never rebuild names themselves.
+  - On success returns every resource name derived from O(env_suffix), the tags of every taggable
+    resource, and the part of the stack plan the options given answer (RV(plan)), so roles never rebuild
+    names, zones or instance placements themselves. The preflight role publishes the plan as C(auroradb_plan);
+    each role's C(validate) entry point adds its part.
   - Listed in the C(payments.auroradb.aws) action group like the other modules of the collection, so it also
-    accepts the common AWS connection options that C(module_defaults) may pass, and ignores them
-    (except O(region), which it checks).
+    accepts the common AWS connection options that C(module_defaults) may pass; O(region) is checked,
+    O(endpoint_url) and O(profile) go into the plan's connection settings, the others are ignored.
   - Never changes anything; C(changed) is always false.
 options:
   env_suffix:
@@ -45,6 +47,7 @@ options:
   availability_zones:
     description:
       - Availability zones (C(auroradb_network_availability_zones)); exactly 3 distinct zones of O(region).
+      - An empty list means the region's zones C(a), C(b) and C(c) (not checked, see RV(plan.availability_zones)).
     type: list
     elements: str
   public_subnet_cidrs:
@@ -164,11 +167,11 @@ options:
     type: str
     aliases: [aws_session_token]
   profile:
-    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
+    description: AWS profile; only copied into RV(plan.connection) (with O(region) given).
     type: str
     aliases: [aws_profile]
   endpoint_url:
-    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
+    description: AWS endpoint URL; only copied into RV(plan.connection) (with O(region) given).
     type: str
     aliases: [aws_endpoint_url]
   aws_ca_bundle:
@@ -313,17 +316,54 @@ tags:
   returned: success
   type: dict
   sample: {environment: dev, project: payments-auroradb, managed-by: ansible}
+plan:
+  description:
+    - The part of the stack plan the options given answer; keys are left out when their options are not given.
+  returned: success
+  type: dict
+  contains:
+    env_suffix:
+      description: O(env_suffix).
+      type: str
+    names:
+      description: Same as RV(names) (with O(env_suffix)).
+      type: dict
+    tags:
+      description: Same as RV(tags) (with O(env_suffix)).
+      type: dict
+    exports:
+      description: The names the stack outputs are exported under (with O(env_suffix)).
+      type: dict
+      sample: {ClusterEndpoint: payment-db-cluster-endpoint-dev, ClusterReaderEndpoint: payment-db-reader-endpoint-dev,
+               SecretArn: payment-db-secret-arn-dev}
+    region:
+      description: O(region).
+      type: str
+    connection:
+      description:
+        - Connection settings without credentials, O(region), O(endpoint_url), O(profile) (unset ones left out).
+      type: dict
+      sample: {region: us-east-1}
+    availability_zones:
+      description: O(availability_zones), or the zones C(a), C(b), C(c) of O(region) when empty or not given.
+      type: list
+      elements: str
+    db_port:
+      description: O(db_port).
+      type: int
+    instances:
+      description:
+        - The DB instances, writer first (with O(env_suffix) and O(reader_count)); the writer in the first zone with
+          promotion tier 0, the readers round-robin over the other zones with promotion tier 2.
+      type: list
+      elements: dict
+      sample: [{id: payment-db-cluster-dev-writer, role: writer, availability_zone: us-east-1a, promotion_tier: 0}]
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.payments.auroradb.plugins.module_utils.validation import (
-    DEFAULT_READER_COUNT,
-    VARIABLES,
-    derive_names,
-    resource_tags,
-    validate,
-)
+from ansible_collections.payments.auroradb.plugins.module_utils.names import build_plan, resource_tags
+from ansible_collections.payments.auroradb.plugins.module_utils.validation import VARIABLES, validate
 
 SETTINGS_SPEC = dict(
     env_suffix=dict(type="str"),
@@ -369,15 +409,17 @@ IGNORED_AWS_SPEC = dict(
 def run(params):
     """(problems, result) for the module parameters."""
     settings = {option: params.get(option) for option in VARIABLES}
+    if settings["availability_zones"] == []:
+        settings["availability_zones"] = None  # empty = the region's a, b and c (see the plan)
     problems = validate(settings)
     if problems:
         return problems, {}
-    suffix = settings["env_suffix"]
-    reader_count = settings["reader_count"] if settings["reader_count"] is not None else DEFAULT_READER_COUNT
+    plan = build_plan(dict(settings, endpoint_url=params.get("endpoint_url"), profile=params.get("profile")))
     return [], dict(
         checked=[VARIABLES[option] for option, value in settings.items() if value is not None],
-        names=derive_names(suffix, reader_count) if suffix is not None else {},
-        tags=resource_tags(suffix, settings["tags"]),
+        names=plan.get("names", {}),
+        tags=resource_tags(settings["env_suffix"], settings["tags"]),
+        plan=plan,
     )
 
 

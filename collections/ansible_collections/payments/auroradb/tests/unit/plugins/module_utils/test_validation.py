@@ -335,13 +335,6 @@ def test_each_suffix_rule_is_reported_separately():
 # --- environment suffix length -------------------------------------------------------------------------------
 
 
-def test_max_suffix_length_comes_from_the_longest_instance_identifier():
-    length, template, limit, what = validation.max_env_suffix_length()
-    assert (length, template, limit, what) == (36, "payment-db-cluster-<sfx>-reader2", 63, "DB instance identifier")
-    assert validation.max_env_suffix_length(0)[:2] == (37, "payment-db-cluster-<sfx>-writer")
-    assert validation.max_env_suffix_length(15)[:2] == (35, "payment-db-cluster-<sfx>-reader15")
-
-
 def test_suffix_of_exactly_max_length_is_accepted():
     suffix = "a" * 36
     assert validation.check_env_suffix(suffix) == []
@@ -363,57 +356,7 @@ def test_suffix_limit_follows_reader_count():
     assert problems == [problems[0]] and "at most 35 characters" in problems[0] and "reader10" in problems[0]
 
 
-@pytest.mark.parametrize("reader_count", [0, 2, 15])
-def test_every_name_at_max_suffix_fits_its_limit(reader_count):
-    suffix = "a" * validation.max_env_suffix_length(reader_count)[0]
-    names = validation.derive_names(suffix, reader_count)
-    limits = {key: limit for key, _template, limit, _what in validation.NAME_TEMPLATES}
-    for key, limit in limits.items():
-        assert len(names[key]) <= limit, key
-    for instance in [names["writer_instance"]] + names["reader_instances"]:
-        assert len(instance) <= 63
-    assert max(len(i) for i in [names["writer_instance"]] + names["reader_instances"]) == 63
-
-
 # --- names and tags --------------------------------------------------------------------------------------------
-
-
-def test_derived_names_follow_the_contract():
-    names = validation.derive_names("dev")
-    assert names == {
-        "vpc": "payment-db-vpc-dev",
-        "cluster": "payment-db-cluster-dev",
-        "writer_instance": "payment-db-cluster-dev-writer",
-        "reader_instances": ["payment-db-cluster-dev-reader1", "payment-db-cluster-dev-reader2"],
-        "secret": "payment-db-credentials-dev",
-        "cpu_alarm": "payment-db-cpu-alarm-dev",
-        "storage_alarm": "payment-db-storage-alarm-dev",
-        "kms_alias": "alias/payment-db-dev",
-        "subnet_group": "payment-db-subnets-dev",
-        "db_security_group": "payment-db-sg-dev",
-        "rotation_security_group": "payment-db-rotation-sg-dev",
-        "rotation_function": "payment-db-rotation-dev",
-        "rotation_role": "payment-db-rotation-dev",
-        "endpoint_security_group": "payment-db-endpoints-sg-dev",
-        "rotation_log_group": "/aws/lambda/payment-db-rotation-dev",
-        "parameter_group": "payment-db-params-dev",
-    }
-    assert validation.derive_names("dev", 0)["reader_instances"] == []
-    assert len(validation.derive_names("dev", 5)["reader_instances"]) == 5
-
-
-def test_resource_tags_put_extra_tags_on_top():
-    assert validation.resource_tags("dev") == {
-        "environment": "dev",
-        "project": "payments-auroradb",
-        "managed-by": "ansible",
-    }
-    assert validation.resource_tags("dev", {"owner": "payments", "project": "other"}) == {
-        "environment": "dev",
-        "project": "other",
-        "managed-by": "ansible",
-        "owner": "payments",
-    }
 
 
 def test_overriding_a_collection_tag_does_not_count_twice():

@@ -14,34 +14,13 @@ from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.payments.auroradb.plugins.modules import validate_inputs
+from ansible_collections.payments.auroradb.tests.unit.plugins.module_utils.test_validation import GOOD
 
 COLLECTIONS_ROOT = str(Path(__file__).resolve().parents[7])  # <repo>/collections
 
-GOOD_ARGS = {
-    "env_suffix": "dev",
-    "region": "us-east-1",
-    "vpc_cidr": "10.0.0.0/16",
-    "availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"],
-    "public_subnet_cidrs": ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"],
-    "private_subnet_cidrs": ["10.0.3.0/24", "10.0.4.0/24", "10.0.5.0/24"],
-    "db_allowed_cidrs": [],
-    "db_allowed_security_groups": [],
-    "db_port": 5432,
-    "engine_version": "15.7",
-    "instance_class": "db.t3.medium",
-    "reader_count": 2,
-    "backup_retention_days": 7,
-    "backup_window": "03:00-04:00",
-    "maintenance_window": "sun:05:00-sun:06:00",
-    "performance_insights_retention_days": 7,
-    "kms_pending_window_days": 7,
-    "secret_recovery_window_days": 0,
-    "secret_username": "dbadmin",
-    "rotation_days": 30,
-    "cpu_threshold": 80,
-    "free_local_storage_threshold_bytes": 10737418240,
-    "tags": {"owner": "payments"},
-}
+# The design contract's defaults (test_validation.GOOD) with an extra tag; the CA bundle is left out (the module
+# checks a file on disk, which test_validation covers).
+GOOD_ARGS = dict({k: v for k, v in GOOD.items() if k != "rotation_ca_bundle"}, tags={"owner": "payments"})
 
 
 class ExitJson(Exception):
@@ -216,3 +195,26 @@ def test_module_runs_as_a_script_without_boto3(tmp_path):
     result = json.loads(proc.stdout)
     assert result["failed"] is True
     assert [p.split(":")[0] for p in result["problems"]] == ["auroradb_env_suffix", "auroradb_network_db_allowed_cidrs"]
+
+
+def test_plan_answers_what_the_options_give():
+    outcome, result = run_module(dict(GOOD_ARGS, endpoint_url="http://127.0.0.1:4566", secret_key="not-a-real-secret"))
+    assert outcome == "exit", result
+    plan = result["plan"]
+    assert plan["names"] == result["names"] and plan["tags"] == result["tags"]
+    assert plan["exports"]["ClusterEndpoint"] == "payment-db-cluster-endpoint-dev"
+    assert plan["connection"] == {"region": "us-east-1", "endpoint_url": "http://127.0.0.1:4566"}
+    assert plan["db_port"] == 5432
+    assert [(i["id"], i["availability_zone"]) for i in plan["instances"]] == [
+        ("payment-db-cluster-dev-writer", "us-east-1a"),
+        ("payment-db-cluster-dev-reader1", "us-east-1b"),
+        ("payment-db-cluster-dev-reader2", "us-east-1c"),
+    ]
+    assert "not-a-real-secret" not in json.dumps(result)
+
+
+def test_empty_zones_mean_the_regions_a_b_c():
+    outcome, result = run_module({"region": "eu-west-1", "availability_zones": []})
+    assert outcome == "exit", result
+    assert result["plan"]["availability_zones"] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+    assert "auroradb_network_availability_zones" not in result["checked"]

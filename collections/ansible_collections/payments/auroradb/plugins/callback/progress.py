@@ -1,3 +1,4 @@
+# -*- coding: utf-8 -*-
 # Copyright: payments platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Show progress of long waits: each retry of a task that returns ``progress`` prints one line."""
@@ -5,15 +6,17 @@
 from __future__ import annotations
 
 DOCUMENTATION = r"""
-name: payments_progress
+name: progress
 type: aggregate
+author:
+  - payments platform team (!UNKNOWN)
 short_description: print progress lines while a task retries
 description:
   - When a task polls with C(until)/C(retries) and its result carries a C(progress) string
     (for example C(2/3 instances available)), print that string on every retry, so long waits
     show where they are instead of a bare countdown.
 requirements:
-  - enable in ansible.cfg with C(callbacks_enabled = payments_progress)
+  - enable in ansible.cfg with C(callbacks_enabled = payments.auroradb.progress)
 """
 
 from ansible.plugins.callback import CallbackBase
@@ -22,7 +25,7 @@ from ansible.plugins.callback import CallbackBase
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "aggregate"
-    CALLBACK_NAME = "payments_progress"
+    CALLBACK_NAME = "payments.auroradb.progress"
     CALLBACK_NEEDS_ENABLED = True
 
     def v2_runner_retry(self, result):
