@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import unique_name
+from localcloud.testing import unique_name
 
 FAMILY = "aurora-postgresql15"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import create_cluster, unique_name
+from localcloud.testing import create_cluster, unique_name
 
 
 def _cluster(rds, network, **extra):

@@ -24,12 +24,14 @@ from .. import ACCOUNT_ID
 from ..envelope import Envelope
 from ..errors import AwsError
 from ..middleware import after, before
+from ..patches import patch
 
 CLUSTER_STATUS = "_localcloud_cluster_parameter_group_status"
 INSTANCE_STATUS = "_localcloud_parameter_apply_status"
 _APPLY_METHOD = re.compile(r"Parameters\.(?:Parameter|member)\.\d+\.ApplyMethod")
 
 
+@patch
 def _install() -> None:
     from moto.rds.models import DBCluster, DBInstance
 
