@@ -68,6 +68,13 @@ def run_cli(*args: str, check: bool = True, env: dict | None = None) -> subproce
     return proc
 
 
+def new_password() -> str:
+    """A random password (letters and digits) for a test database user."""
+    import secrets
+
+    return "Pw" + secrets.token_hex(16)
+
+
 def recap(output: str, host: str = "payments-local") -> dict[str, int]:
     """The PLAY RECAP counters (ok, changed, failed, ...) of ``host`` in an ansible-playbook output."""
     for line in output.splitlines():
