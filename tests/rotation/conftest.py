@@ -21,6 +21,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+
 from localcloud import ACCOUNT_ID as ACCOUNT
 from localcloud import DEFAULT_REGION as REGION
 from localcloud.testing import new_password

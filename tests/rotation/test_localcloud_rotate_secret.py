@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+
 from localcloud.testing import LocalCloud, new_password
 
 REPO = Path(__file__).resolve().parents[2]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pg8000.native
 import pytest
+
 from localcloud.testing import new_password
 
 REPO = Path(__file__).resolve().parents[2]

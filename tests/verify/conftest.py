@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from localcloud.testing import new_password
 
 REPO = Path(__file__).resolve().parents[2]  # test_defaults_in_sync.py imports it

@@ -145,4 +145,3 @@ def registered() -> list[Callable]:
     """Every hook registered with :func:`before` or :func:`after` (for the gap registry's check)."""
     hooks = [fn for table in (_BEFORE, _AFTER) for fns in table.values() for fn in fns]
     return list(dict.fromkeys(hooks))
-

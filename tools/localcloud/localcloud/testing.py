@@ -200,9 +200,9 @@ def create_network(cloud: LocalCloud, cidr: str = "10.20", azs: str = "abc", nam
     ec2 = cloud.client("ec2")
     vpc = ec2.create_vpc(CidrBlock=f"{cidr}.0.0/16")["Vpc"]["VpcId"]
     subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"{cidr}.{i}.0/24", AvailabilityZone=f"{DEFAULT_REGION}{az}")[
-            "Subnet"
-        ]["SubnetId"]
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"{cidr}.{i}.0/24", AvailabilityZone=f"{DEFAULT_REGION}{az}")["Subnet"][
+            "SubnetId"
+        ]
         for i, az in enumerate(azs)
     ]
     group = name or unique_name("subnets")

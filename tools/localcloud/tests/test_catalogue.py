@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+
 from localcloud.testing import unique_name
 
 FAMILY = "aurora-postgresql15"

@@ -7,6 +7,7 @@ import socket
 import subprocess
 
 import boto3
+
 from localcloud.testing import free_port, run_cli
 
 

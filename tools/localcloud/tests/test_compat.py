@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
+
 from localcloud.testing import create_cluster, unique_name
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pg8000.native
 import pytest
+
 from localcloud.testing import LocalCloud, run_cli, unique_name
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

@@ -74,11 +74,18 @@ def _changes_moto(fn: ast.FunctionDef) -> bool:
     """Assigns to an attribute/item of something imported from moto, calls setattr on it, or sets MOTO_*."""
     moto = _moto_names(fn)
     for node in ast.walk(fn):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+        targets = (
+            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+        )
         if any(isinstance(t, ast.Attribute | ast.Subscript) and _root(t) in moto for t in targets):
             return True
         if isinstance(node, ast.Call):
-            if isinstance(node.func, ast.Name) and node.func.id == "setattr" and node.args and _root(node.args[0]) in moto:
+            if (
+                isinstance(node.func, ast.Name)
+                and node.func.id == "setattr"
+                and node.args
+                and _root(node.args[0]) in moto
+            ):
                 return True
             text = ast.unparse(node)  # a moto setting; MOTO_PORT only tells moto which port it serves on
             if text.startswith("os.environ.setdefault('MOTO_") and "'MOTO_PORT'" not in text:
