@@ -9,14 +9,12 @@ AWSPENDING version the way RotateSecret does before it invokes createSecret.
 from __future__ import annotations
 
 import importlib.util
-import io
 import json
 import logging
 import os
 import time
 import traceback
 import uuid
-import zipfile
 from pathlib import Path
 
 import boto3
@@ -24,7 +22,7 @@ import pytest
 
 from localcloud import ACCOUNT_ID as ACCOUNT
 from localcloud import DEFAULT_REGION as REGION
-from localcloud.testing import new_password
+from localcloud.testing import create_rotation_stub, new_password
 
 REPO = Path(__file__).resolve().parents[2]
 FUNCTION = (
@@ -63,29 +61,8 @@ def environment(cloud_in_process, pki):
 
 @pytest.fixture(scope="session")
 def rotation_function(cloud_in_process, environment) -> str:
-    """A Lambda function Secrets Manager may invoke: what RotateSecret needs to enable rotation.
-
-    The tests run the steps themselves (rotation is enabled with RotateImmediately=False), so it never runs.
-    """
-    iam, lam = cloud_in_process.client("iam"), cloud_in_process.client("lambda")
-    name = f"rotation-test-{uuid.uuid4().hex[:8]}"
-    trust = {
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
-    }
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as archive:
-        archive.writestr("index.py", "def handler(event, context):\n    raise RuntimeError('not run here')\n")
-    arn = lam.create_function(
-        FunctionName=name, Runtime="python3.12", Role=role, Handler="index.handler", Code={"ZipFile": code.getvalue()}
-    )["FunctionArn"]
-    lam.add_permission(
-        FunctionName=name,
-        StatementId="secretsmanager",
-        Action="lambda:InvokeFunction",
-        Principal="secretsmanager.amazonaws.com",
-    )
-    return arn
+    """A function RotateSecret accepts; it never runs (rotation is enabled with RotateImmediately=False)."""
+    return create_rotation_stub(cloud_in_process)
 
 
 @pytest.fixture(scope="session")

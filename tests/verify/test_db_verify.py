@@ -17,14 +17,9 @@ from localcloud.testing import free_port
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
-ALL = [
-    "db.reachable",
-    "db.tls_login",
-    "db.writer_write",
-    "db.reader_reads_row",
-    "db.reader_read_only",
-    "db.plaintext_refused",
-]
+# every data-plane check, in the order db_verify runs them
+ALL = [f"db.{name}" for name in ("reachable", "tls_login", "writer_write", "reader_reads_row")]
+ALL += ["db.reader_read_only", "db.plaintext_refused"]
 
 
 def db_verify(cluster, ca, verbose=False, **overrides):

@@ -228,6 +228,35 @@ def create_cluster(rds, subnet_group: str | None = None, cluster_id: str | None 
     return cluster_id
 
 
+def create_rotation_stub(cloud: LocalCloud, name: str | None = None) -> str:
+    """A Lambda function Secrets Manager may invoke, whose code never runs; returns its unqualified ARN.
+
+    What RotateSecret needs to enable rotation when a test runs the rotation steps itself, or
+    ``RotateImmediately=False`` throughout.
+    """
+    import io
+    import zipfile
+
+    name = name or unique_name("rotation")
+    lambda_may_assume = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}
+    trust = {"Version": "2012-10-17", "Statement": [{**lambda_may_assume, "Action": "sts:AssumeRole"}]}
+    role = cloud.client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    raise RuntimeError('never invoked')\n")
+    lam = cloud.client("lambda")
+    arn = lam.create_function(
+        FunctionName=name, Runtime="python3.12", Role=role, Handler="index.handler", Code={"ZipFile": code.getvalue()}
+    )["FunctionArn"]
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="secretsmanager",
+        Action="lambda:InvokeFunction",
+        Principal="secretsmanager.amazonaws.com",
+    )
+    return arn.split(":function:")[0] + ":function:" + name  # unqualified, whatever create_function returned
+
+
 @pytest.fixture(scope="session")
 def localcloud_repo(pytestconfig) -> Path | None:
     """The repository playbooks and modules run from (found from the rootdir up); override to change."""
