@@ -177,22 +177,10 @@ def test_redeploy_after_teardown_with_recovery_window(run, aws, localcloud):
 
     assert run("create", **args)["changed"] is True
     password = secret_value(sm, name)["password"]
-    sm.put_resource_policy(
-        SecretId=name,
-        ResourcePolicy=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Deny",
-                        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
-                        "Action": "secretsmanager:DeleteSecret",
-                        "Resource": "*",
-                    }
-                ],
-            }
-        ),
-    )
+    deny = {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Resource": "*"}
+    statement = {**deny, "Action": "secretsmanager:DeleteSecret"}
+    policy = {"Version": "2012-10-17", "Statement": [statement]}
+    sm.put_resource_policy(SecretId=name, ResourcePolicy=json.dumps(policy))
 
     seen = len(localcloud.requests())
     r = run("teardown with a 7-day window", name=name, state="absent", recovery_window_days=7)

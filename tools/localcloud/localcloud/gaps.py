@@ -68,10 +68,7 @@ GAPS: tuple[Gap, ...] = (
         "4a",
         "rds",
         "DescribeEngineDefault(Cluster)Parameters answer from the aurora-postgresql15 catalogue (moto lacks them)",
-        (
-            "hooks.catalogue:describe_engine_default_cluster_parameters",
-            "hooks.catalogue:describe_engine_default_parameters",
-        ),
+        ("hooks.catalogue:describe_engine_defaults",),
         (
             _LC + "test_catalogue.py::test_engine_default_cluster_parameters_paginate",
             _LC + "test_catalogue.py::test_engine_default_instance_parameters_are_the_instance_level_ones",
@@ -81,7 +78,7 @@ GAPS: tuple[Gap, ...] = (
         "4b",
         "rds",
         "Describe(DBCluster|DB)Parameters list the catalogue merged with the group's values, with filters and pages",
-        ("hooks.catalogue:describe_db_cluster_parameters", "hooks.catalogue:describe_db_parameters"),
+        ("hooks.catalogue:describe_group_parameters",),
         (
             _LC + "test_catalogue.py::test_new_cluster_group_describes_the_defaults",
             _LC + "test_catalogue.py::test_describe_group_paginates",
@@ -91,17 +88,14 @@ GAPS: tuple[Gap, ...] = (
         "4c",
         "rds",
         "Modify*ParameterGroup is validated against the catalogue (names, modifiability, values, apply method)",
-        (
-            "hooks.catalogue:validate_modify_db_cluster_parameter_group",
-            "hooks.catalogue:validate_modify_db_parameter_group",
-        ),
+        ("hooks.catalogue:validate_modify",),
         (_LC + "test_catalogue.py::test_invalid_modifications_fail_as_on_aws",),
     ),
     Gap(
         "4d",
         "rds",
         "Reset(DBCluster|DB)ParameterGroup restore the catalogue defaults (moto lacks them)",
-        ("hooks.catalogue:reset_db_cluster_parameter_group", "hooks.catalogue:reset_db_parameter_group"),
+        ("hooks.catalogue:reset_group",),
         (_LC + "test_catalogue.py::test_reset_restores_defaults",),
     ),
     Gap(
@@ -228,8 +222,7 @@ GAPS: tuple[Gap, ...] = (
         "a static parameter change shows pending-reboot on the group's members until they reboot",
         (
             "hooks.parameter_status:_install",
-            "hooks.parameter_status:cluster_members_pending_reboot",
-            "hooks.parameter_status:instances_pending_reboot",
+            "hooks.parameter_status:members_pending_reboot",
             "hooks.parameter_status:reboot_applies_pending_parameters",
         ),
         (

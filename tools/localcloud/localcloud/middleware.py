@@ -32,15 +32,18 @@ _BEFORE: dict[tuple[str, str], list[Callable]] = defaultdict(list)
 _AFTER: dict[tuple[str, str], list[Callable]] = defaultdict(list)
 
 
-def before(service: str, *actions: str):
-    """Register ``fn(env)`` to run before moto for these actions; it may raise AwsError."""
-
+def _register(table: dict[tuple[str, str], list[Callable]], service: str, actions: tuple[str, ...]):
     def deco(fn):
         for action in actions:
-            _BEFORE[(service, action)].append(fn)
+            table[(service, action)].append(fn)
         return fn
 
     return deco
+
+
+def before(service: str, *actions: str):
+    """Register ``fn(env)`` to run before moto for these actions; it may raise AwsError."""
+    return _register(_BEFORE, service, actions)
 
 
 class Respond(Exception):
@@ -64,14 +67,8 @@ class Respond(Exception):
 
 
 def after(service: str, *actions: str):
-    """Register ``fn(env, body) -> body|None`` to run after moto answered 2xx for these actions."""
-
-    def deco(fn):
-        for action in actions:
-            _AFTER[(service, action)].append(fn)
-        return fn
-
-    return deco
+    """Register ``fn(env, body) -> body|None`` to run after moto (or a Respond) answered 2xx for these actions."""
+    return _register(_AFTER, service, actions)
 
 
 class LocalCloudApp:

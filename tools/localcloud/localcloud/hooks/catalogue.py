@@ -121,14 +121,14 @@ def _moto_group(env: Envelope, level: str):
 # -- Describe ----------------------------------------------------------------------------------------------
 
 
-@before("rds", "DescribeEngineDefaultClusterParameters")
-def describe_engine_default_cluster_parameters(env: Envelope) -> None:
-    _describe_engine_defaults(env, "cluster", "DescribeEngineDefaultClusterParameters")
+def _level(env: Envelope) -> str:
+    """``cluster`` for the DB cluster parameter group actions, ``instance`` for the DB parameter group ones."""
+    return "cluster" if "Cluster" in env.action else "instance"
 
 
-@before("rds", "DescribeEngineDefaultParameters")
-def describe_engine_default_parameters(env: Envelope) -> None:
-    _describe_engine_defaults(env, "instance", "DescribeEngineDefaultParameters")
+@before("rds", "DescribeEngineDefaultClusterParameters", "DescribeEngineDefaultParameters")
+def describe_engine_defaults(env: Envelope) -> None:
+    _describe_engine_defaults(env, _level(env), env.action)
 
 
 def _describe_engine_defaults(env: Envelope, level: str, action: str) -> None:
@@ -150,14 +150,9 @@ def _describe_engine_defaults(env: Envelope, level: str, action: str) -> None:
     )
 
 
-@before("rds", "DescribeDBClusterParameters")
-def describe_db_cluster_parameters(env: Envelope) -> None:
-    _describe_group(env, "cluster", "DescribeDBClusterParameters")
-
-
-@before("rds", "DescribeDBParameters")
-def describe_db_parameters(env: Envelope) -> None:
-    _describe_group(env, "instance", "DescribeDBParameters")
+@before("rds", "DescribeDBClusterParameters", "DescribeDBParameters")
+def describe_group_parameters(env: Envelope) -> None:
+    _describe_group(env, _level(env), env.action)
 
 
 def _describe_group(env: Envelope, level: str, action: str) -> None:
@@ -224,14 +219,9 @@ def _page(env: Envelope, items: list[dict]) -> tuple[list[dict], str | None]:
 # -- Modify and Reset ------------------------------------------------------------------------------------------
 
 
-@before("rds", "ModifyDBClusterParameterGroup")
-def validate_modify_db_cluster_parameter_group(env: Envelope) -> None:
-    _validate_modify(env, "cluster")
-
-
-@before("rds", "ModifyDBParameterGroup")
-def validate_modify_db_parameter_group(env: Envelope) -> None:
-    _validate_modify(env, "instance")
+@before("rds", "ModifyDBClusterParameterGroup", "ModifyDBParameterGroup")
+def validate_modify(env: Envelope) -> None:
+    _validate_modify(env, _level(env))
 
 
 def _validate_modify(env: Envelope, level: str) -> None:
@@ -254,14 +244,9 @@ def _validate_modify(env: Envelope, level: str) -> None:
     # valid: moto stores the values as sent
 
 
-@before("rds", "ResetDBClusterParameterGroup")
-def reset_db_cluster_parameter_group(env: Envelope) -> None:
-    _reset(env, "cluster", "ResetDBClusterParameterGroup")
-
-
-@before("rds", "ResetDBParameterGroup")
-def reset_db_parameter_group(env: Envelope) -> None:
-    _reset(env, "instance", "ResetDBParameterGroup")
+@before("rds", "ResetDBClusterParameterGroup", "ResetDBParameterGroup")
+def reset_group(env: Envelope) -> None:
+    _reset(env, _level(env), env.action)
 
 
 def _reset(env: Envelope, level: str, action: str) -> None:
