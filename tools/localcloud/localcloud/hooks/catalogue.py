@@ -128,10 +128,7 @@ def _level(env: Envelope) -> str:
 
 @before("rds", "DescribeEngineDefaultClusterParameters", "DescribeEngineDefaultParameters")
 def describe_engine_defaults(env: Envelope) -> None:
-    _describe_engine_defaults(env, _level(env), env.action)
-
-
-def _describe_engine_defaults(env: Envelope, level: str, action: str) -> None:
+    level, action = _level(env), env.action
     family = env.param("DBParameterGroupFamily") or ""
     if not family:
         raise AwsError(
@@ -152,10 +149,7 @@ def _describe_engine_defaults(env: Envelope, level: str, action: str) -> None:
 
 @before("rds", "DescribeDBClusterParameters", "DescribeDBParameters")
 def describe_group_parameters(env: Envelope) -> None:
-    _describe_group(env, _level(env), env.action)
-
-
-def _describe_group(env: Envelope, level: str, action: str) -> None:
+    level, action = _level(env), env.action
     group = _group(env, level)
     if group is None:
         return
@@ -221,10 +215,7 @@ def _page(env: Envelope, items: list[dict]) -> tuple[list[dict], str | None]:
 
 @before("rds", "ModifyDBClusterParameterGroup", "ModifyDBParameterGroup")
 def validate_modify(env: Envelope) -> None:
-    _validate_modify(env, _level(env))
-
-
-def _validate_modify(env: Envelope, level: str) -> None:
+    level = _level(env)
     group = _group(env, level)
     if group is None:
         return
@@ -246,10 +237,7 @@ def _validate_modify(env: Envelope, level: str) -> None:
 
 @before("rds", "ResetDBClusterParameterGroup", "ResetDBParameterGroup")
 def reset_group(env: Envelope) -> None:
-    _reset(env, _level(env), env.action)
-
-
-def _reset(env: Envelope, level: str, action: str) -> None:
+    level, action = _level(env), env.action
     group = _group(env, level)
     if group is None:
         if _moto_group(env, level) is None:  # moto lacks Reset*, so it could not even say "not found"
