@@ -9,13 +9,9 @@ pending-reboot members) -> remove a parameter (reset) -> bad input (nothing sent
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+from localcloud.testing import create_cluster, create_network
 
 FAMILY = "aurora-postgresql15"
 
@@ -42,19 +38,7 @@ def user_parameters(rds, name: str) -> dict[str, str]:
 
 @pytest.fixture
 def cluster_network(localcloud, suffix):
-    ec2 = localcloud.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{i}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"][
-            "SubnetId"
-        ]
-        for i, az in enumerate("ab")
-    ]
-    name = f"subnets-{suffix}"
-    localcloud.client("rds").create_db_subnet_group(
-        DBSubnetGroupName=name, DBSubnetGroupDescription="test", SubnetIds=subnets
-    )
-    return name
+    return create_network(localcloud, cidr="10.40", azs="ab", name=f"subnets-{suffix}")["subnet_group"]
 
 
 def test_lifecycle(localcloud, tmp_path, suffix, cluster_network):
@@ -95,15 +79,7 @@ def test_lifecycle(localcloud, tmp_path, suffix, cluster_network):
         assert result["changed_parameters"] == [] and result["reset_parameters"] == []
 
     # a cluster using the group, to see pending-reboot members
-    rds.create_db_cluster(
-        DBClusterIdentifier=cluster_id,
-        Engine="aurora-postgresql",
-        EngineVersion="15.7",
-        MasterUsername="dbadmin",
-        MasterUserPassword="p" * 32,
-        DBSubnetGroupName=cluster_network,
-        DBClusterParameterGroupName=name,
-    )
+    create_cluster(rds, cluster_network, cluster_id=cluster_id, DBClusterParameterGroupName=name)
     instance_id = f"{cluster_id}-writer"
     rds.create_db_instance(
         DBInstanceIdentifier=instance_id,

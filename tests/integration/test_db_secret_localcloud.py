@@ -9,27 +9,12 @@ itself with boto3. At the end of every test, no password seen in the secret may 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import urllib.request
 import uuid
 from pathlib import Path
 
-import boto3
 import pytest
-import yaml
 from botocore.exceptions import ClientError
 
-REPO = Path(__file__).resolve().parents[2]
-VENV_BIN = REPO / ".venv" / "bin"
-PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
-ANSIBLE_PLAYBOOK = (
-    str(VENV_BIN / "ansible-playbook") if (VENV_BIN / "ansible-playbook").exists() else shutil.which("ansible-playbook")
-)
-REGION = "us-east-1"
 DESCRIPTION = "Master credentials for Aurora PostgreSQL cluster"
 CONNECTION = {
     "engine": "postgres",
@@ -39,111 +24,23 @@ CONNECTION = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def localcloud(*args: str) -> None:
-    proc = subprocess.run(
-        [PYTHON, "-m", "localcloud.cli", *args], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert proc.returncode == 0, f"localcloud {' '.join(args)} failed: {proc.stdout}{proc.stderr}"
-
-
-@pytest.fixture(scope="module")
-def endpoint(tmp_path_factory):
-    state_dir = tmp_path_factory.mktemp("localcloud")
-    port = free_port()
-    localcloud("up", "--port", str(port), "--state-dir", str(state_dir))
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        localcloud("down", "--state-dir", str(state_dir))
-
-
 @pytest.fixture
-def aws(endpoint):
-    def client(service):
-        return boto3.client(
-            service,
-            endpoint_url=endpoint,
-            region_name=REGION,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-
-    return client
+def aws(localcloud):
+    return localcloud.client
 
 
 class Runner:
-    """Runs payments.auroradb.db_secret in a one-task playbook; keeps every run's output."""
+    """Runs payments.auroradb.db_secret in a one-task playbook (``-vvv --diff``); keeps every run's output."""
 
-    def __init__(self, endpoint: str, workdir: Path):
-        self.endpoint = endpoint
-        self.workdir = workdir
+    def __init__(self, cloud, workdir: Path):
+        self.cloud, self.workdir = cloud, workdir
         self.outputs: list[tuple[str, str]] = []
-        (workdir / "ansible.cfg").write_text("[defaults]\nretry_files_enabled = false\nnocolor = true\n")
-        (workdir / "inventory").write_text(f"localhost ansible_connection=local ansible_python_interpreter={PYTHON}\n")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ANSIBLE_", "AWS_", "MOLECULE_"))}
-        env.update(
-            {
-                "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
-                "ANSIBLE_CONFIG": str(workdir / "ansible.cfg"),
-                "ANSIBLE_COLLECTIONS_PATH": str(REPO / "collections"),
-                "ANSIBLE_NOCOLOR": "1",
-                "AWS_URL": endpoint,
-                "AWS_ENDPOINT_URL": endpoint,
-                "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing",
-                "AWS_REGION": REGION,
-                "AWS_DEFAULT_REGION": REGION,
-                "AWS_CONFIG_FILE": "/dev/null",
-                "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-                "AWS_EC2_METADATA_DISABLED": "true",
-            }
-        )
-        self.env = env
 
     def __call__(self, label: str, check: bool = False, **module_args) -> dict:
-        n = len(self.outputs)
-        result_file = self.workdir / f"result-{n}.json"
-        playbook = self.workdir / f"play-{n}.yml"
-        playbook.write_text(
-            yaml.safe_dump(
-                [
-                    {
-                        "name": label,
-                        "hosts": "localhost",
-                        "gather_facts": False,
-                        "tasks": [
-                            {
-                                "name": "db_secret",
-                                "payments.auroradb.db_secret": module_args,
-                                "register": "r",
-                                "ignore_errors": True,
-                            },
-                            {
-                                "name": "Save the result",
-                                "ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": str(result_file)},
-                                "check_mode": False,
-                            },
-                        ],
-                    }
-                ],
-                sort_keys=False,
-            )
-        )
-        cmd = [ANSIBLE_PLAYBOOK, "-i", str(self.workdir / "inventory"), "-vvv", "--diff", str(playbook)]
-        if check:
-            cmd.append("--check")
-        proc = subprocess.run(
-            cmd, env=self.env, cwd=self.workdir, capture_output=True, text=True, timeout=300, check=False
-        )
-        self.outputs.append((label, proc.stdout + proc.stderr))
-        assert proc.returncode == 0, f"{label}: ansible-playbook failed\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}"
-        return json.loads(result_file.read_text())
+        flags = ["-vvv", "--diff", *(["--check"] if check else [])]
+        result, output = self.cloud.run_module(self.workdir, "payments.auroradb.db_secret", module_args, *flags)
+        self.outputs.append((label, output))
+        return result
 
     def assert_never_shown(self, *secrets: str) -> None:
         for label, output in self.outputs:
@@ -152,8 +49,8 @@ class Runner:
 
 
 @pytest.fixture
-def run(endpoint, tmp_path):
-    return Runner(endpoint, tmp_path)
+def run(localcloud, tmp_path):
+    return Runner(localcloud, tmp_path)
 
 
 def secret_value(sm, name: str) -> dict:
@@ -174,12 +71,7 @@ def exists(sm, name: str) -> bool:
     return True
 
 
-def requests(endpoint: str) -> list[dict]:
-    with urllib.request.urlopen(endpoint + "/_localcloud/requests", timeout=10) as resp:
-        return json.load(resp)
-
-
-def test_lifecycle(run, aws, endpoint):
+def test_lifecycle(run, aws, localcloud):
     sm = aws("secretsmanager")
     key_arn = aws("kms").create_key(Description="db_secret integration test")["KeyMetadata"]["Arn"]
     name = f"payment-db-credentials-it-{uuid.uuid4().hex[:8]}"
@@ -277,7 +169,7 @@ def test_lifecycle(run, aws, endpoint):
     run.assert_never_shown(password, rotated)
 
 
-def test_redeploy_after_teardown_with_recovery_window(run, aws, endpoint):
+def test_redeploy_after_teardown_with_recovery_window(run, aws, localcloud):
     sm = aws("secretsmanager")
     key_arn = aws("kms").create_key()["KeyMetadata"]["Arn"]
     name = f"payment-db-credentials-rw-{uuid.uuid4().hex[:8]}"
@@ -285,28 +177,16 @@ def test_redeploy_after_teardown_with_recovery_window(run, aws, endpoint):
 
     assert run("create", **args)["changed"] is True
     password = secret_value(sm, name)["password"]
-    sm.put_resource_policy(
-        SecretId=name,
-        ResourcePolicy=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Deny",
-                        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
-                        "Action": "secretsmanager:DeleteSecret",
-                        "Resource": "*",
-                    }
-                ],
-            }
-        ),
-    )
+    deny = {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Resource": "*"}
+    statement = {**deny, "Action": "secretsmanager:DeleteSecret"}
+    policy = {"Version": "2012-10-17", "Statement": [statement]}
+    sm.put_resource_policy(SecretId=name, ResourcePolicy=json.dumps(policy))
 
-    seen = len(requests(endpoint))
+    seen = len(localcloud.requests())
     r = run("teardown with a 7-day window", name=name, state="absent", recovery_window_days=7)
     assert r["changed"] is True, r
     assert sm.describe_secret(SecretId=name).get("DeletedDate")
-    actions = [e["action"] for e in requests(endpoint)[seen:] if e["service"] == "secretsmanager"]
+    actions = [e["action"] for e in localcloud.requests()[seen:] if e["service"] == "secretsmanager"]
     assert actions.index("DeleteResourcePolicy") < actions.index("DeleteSecret"), actions
     assert "ResourcePolicy" not in sm.get_resource_policy(SecretId=name)
 
@@ -331,7 +211,7 @@ def test_redeploy_after_teardown_with_recovery_window(run, aws, endpoint):
     run.assert_never_shown(password)
 
 
-def test_retries_throttling(run, aws, endpoint):
+def test_retries_throttling(run, aws, localcloud):
     name = f"payment-db-credentials-th-{uuid.uuid4().hex[:8]}"
     rule = [
         {
@@ -342,13 +222,11 @@ def test_retries_throttling(run, aws, endpoint):
             "count": 2,
         }
     ]
-    req = urllib.request.Request(endpoint + "/_localcloud/faults", data=json.dumps(rule).encode(), method="POST")
-    urllib.request.urlopen(req, timeout=10).close()
+    localcloud.faults(rule)
     try:
         r = run("create while throttled", name=name)
     finally:
-        req = urllib.request.Request(endpoint + "/_localcloud/faults", data=b"[]", method="POST")
-        urllib.request.urlopen(req, timeout=10).close()
+        localcloud.faults([])
     assert r["changed"] is True and not r.get("failed"), r
     sm = aws("secretsmanager")
     value = secret_value(sm, name)

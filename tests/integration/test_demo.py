@@ -13,7 +13,9 @@ import os
 import socket
 import subprocess
 
-from conftest import REPO, _free_port
+from conftest import REPO
+
+from localcloud.testing import free_port
 
 SUFFIX = "demotest"
 
@@ -50,7 +52,7 @@ def _listening(host: str, port: int) -> bool:
 def test_make_demo_prints_a_working_psql_command(tmp_path):
     env = {
         **os.environ,
-        "LOCALCLOUD_PORT": str(_free_port()),
+        "LOCALCLOUD_PORT": str(free_port()),
         "LOCALCLOUD_STATE_DIR": str(tmp_path / "state"),
         "LOCALCLOUD_RDS_CREATE_SECONDS": "0",
         "ANSIBLE_NOCOLOR": "1",

@@ -12,16 +12,12 @@ rotate anything; rotate_now end to end belongs with the rotation function's test
 
 from __future__ import annotations
 
-import io
 import json
-import sys
-import zipfile
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+from localcloud.testing import create_rotation_stub
+
 SECRET_VALUE = "NotShownAnywhere-" + "x" * 16
 
 
@@ -49,36 +45,7 @@ def stages(sm, name: str) -> dict[str, list[str]]:
 @pytest.fixture
 def function_arn(localcloud, suffix) -> str:
     """A dummy rotation function that Secrets Manager may invoke (its code never matters here)."""
-    iam, aws_lambda = localcloud.client("iam"), localcloud.client("lambda")
-    role = iam.create_role(
-        RoleName=f"rotation-{suffix}",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                ],
-            }
-        ),
-    )["Role"]["Arn"]
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as zf:
-        zf.writestr("index.py", "def handler(event, context):\n    return None\n")
-    name = f"rotation-{suffix}"
-    arn = aws_lambda.create_function(
-        FunctionName=name,
-        Runtime="python3.12",
-        Role=role,
-        Handler="index.handler",
-        Code={"ZipFile": code.getvalue()},
-    )["FunctionArn"]
-    aws_lambda.add_permission(
-        FunctionName=name,
-        StatementId="secretsmanager",
-        Action="lambda:InvokeFunction",
-        Principal="secretsmanager.amazonaws.com",
-    )
-    return arn.split(":function:")[0] + ":function:" + name  # unqualified, whatever create_function returned
+    return create_rotation_stub(localcloud, f"rotation-{suffix}")
 
 
 @pytest.fixture

@@ -1,320 +1,68 @@
-"""Fixtures for the rotation function tests: a real PostgreSQL 15 with TLS required, and Secrets Manager on moto.
+"""Fixtures for the rotation function tests: a real PostgreSQL 15 with TLS required, and Secrets Manager.
 
-PostgreSQL refuses to run as root. When the tests run as root (CI), initdb and pg_ctl run as the unprivileged
-`postgres` user created by the Debian package, through `runuser -u postgres --`, in a temporary directory owned
-by that user; otherwise they run directly as the current user.
+Both come from the harness plugin (localcloud.testing): the PostgreSQL server is a ``pg_plane`` primary
+(localcloud.postgres: its CA, certificate, pid handling; as the ``postgres`` user when the tests run as root),
+Secrets Manager is a local cloud served in this process (``cloud_in_process``), so that ``begin`` can stage the
+AWSPENDING version the way RotateSecret does before it invokes createSecret.
 """
 
 from __future__ import annotations
 
-import datetime
 import importlib.util
-import ipaddress
 import json
 import logging
 import os
-import secrets
-import shutil
-import signal
-import socket
-import ssl
-import subprocess
-import tempfile
 import time
 import traceback
 import uuid
 from pathlib import Path
 
 import boto3
-import pg8000.native
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from localcloud import ACCOUNT_ID as ACCOUNT
+from localcloud import DEFAULT_REGION as REGION
+from localcloud.testing import create_rotation_stub, new_password
 
 REPO = Path(__file__).resolve().parents[2]
 FUNCTION = (
     REPO / "collections/ansible_collections/payments/auroradb/roles/secret/files/rotation/postgres_single_user.py"
 )
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-PG_USER = "postgres"
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
 STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def new_password() -> str:
-    return "Pw" + secrets.token_hex(16)
-
-
-# --------------------------------------------------------------------------------------------- certificates
-def _name(cn: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-
-def _ca(cn: str):
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(cn))
-        .issuer_name(_name(cn))
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
-
-
-def _server_cert(ca_key, ca_cert):
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("127.0.0.1"))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    return key, cert
-
-
-def _pem(cert) -> bytes:
-    return cert.public_bytes(serialization.Encoding.PEM)
-
-
-def _key_pem(key) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-
-
-# --------------------------------------------------------------------------------------------- PostgreSQL
-class Postgres:
-    """A PostgreSQL 15 server in a temporary directory, TLS required, listening on 127.0.0.1 only."""
-
-    def __init__(self, root: Path, port: int, ca_file: Path, superuser_password: str):
-        self.root, self.port, self.ca_file = root, port, ca_file
-        self.data = root / "data"
-        self.log = root / "postgres.log"
-        self.superuser_password = superuser_password
-        self.as_root = os.geteuid() == 0
-        self.pids: set[int] = set()
-
-    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        cmd = list(args)
-        if self.as_root:
-            cmd = ["runuser", "-u", PG_USER, "--", *cmd]
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C"}
-        return subprocess.run(cmd, cwd=self.root, env=env, capture_output=True, text=True, check=check, timeout=60)
-
-    def init(self, server_cert: bytes, server_key: bytes) -> None:
-        pwfile = self.root / "pwfile"
-        pwfile.write_text(self.superuser_password + "\n")
-        (self.root / "server.crt").write_bytes(server_cert)
-        (self.root / "server.key").write_bytes(server_key)
-        os.chmod(self.root / "server.key", 0o600)
-        if self.as_root:
-            shutil.chown(self.root, PG_USER, PG_USER)
-            for path in self.root.iterdir():
-                shutil.chown(path, PG_USER, PG_USER)
-        self._run(
-            str(PG_BIN / "initdb"),
-            "-D",
-            str(self.data),
-            "-U",
-            "postgres",
-            f"--pwfile={pwfile}",
-            "--auth=scram-sha-256",
-            "-E",
-            "UTF8",
-            "--no-sync",
-        )
-        pwfile.unlink()
-        with open(self.data / "postgresql.conf", "a") as conf:
-            conf.write(
-                "\n# rotation tests\n"
-                "listen_addresses = '127.0.0.1'\n"
-                f"port = {self.port}\n"
-                "unix_socket_directories = ''\n"
-                "ssl = on\n"
-                f"ssl_cert_file = '{self.root / 'server.crt'}'\n"
-                f"ssl_key_file = '{self.root / 'server.key'}'\n"
-                "password_encryption = 'scram-sha-256'\n"
-                "fsync = off\n"
-                "synchronous_commit = off\n"
-                "full_page_writes = off\n"
-            )
-        # TLS only: one hostssl line, no host or local lines.
-        (self.data / "pg_hba.conf").write_text("hostssl all all 127.0.0.1/32 scram-sha-256\n")
-
-    def start(self) -> None:
-        self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "30", "start")
-        self.pids.add(int((self.data / "postmaster.pid").read_text().split()[0]))
-
-    def stop(self) -> None:
-        result = self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop", check=False)
-        if result.returncode != 0 and (self.data / "postmaster.pid").exists():
-            raise RuntimeError(f"pg_ctl stop failed: {result.stderr}")
-        self._wait_gone()
-
-    def _wait_gone(self, timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
-        for pid in list(self.pids):
-            while _alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if _alive(pid):
-                os.kill(pid, signal.SIGKILL)  # the postmaster this fixture started, by its pid
-            self.pids.discard(pid)
-
-    def ssl_context(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=str(self.ca_file))
-
-    def connect(self, user: str, password: str, **kwargs) -> pg8000.native.Connection:
-        kwargs.setdefault("ssl_context", self.ssl_context())
-        return pg8000.native.Connection(
-            user=user, password=password, host="127.0.0.1", port=self.port, database="postgres", timeout=5, **kwargs
-        )
-
-    def can_login(self, user: str, password: str) -> bool:
-        try:
-            conn = self.connect(user, password)
-        except pg8000.native.DatabaseError as exc:
-            if exc.args and isinstance(exc.args[0], dict) and exc.args[0].get("C") == "28P01":
-                return False
-            raise
-        try:
-            return conn.run("SELECT 1") == [[1]]
-        finally:
-            conn.close()
-
-    def admin(self, sql: str) -> None:
-        conn = self.connect("postgres", self.superuser_password)
-        try:
-            conn.run(sql)
-        finally:
-            conn.close()
-
-    def set_password(self, user: str, password: str) -> None:
-        self.admin(f"ALTER ROLE {pg8000.native.identifier(user)} WITH PASSWORD {pg8000.native.literal(password)}")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie is not a running server
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(") ", 1)[1][:1] != "Z"
-    except OSError:
-        return False
+@pytest.fixture(scope="session")
+def pki(pg_plane):
+    """The CA that signed the test server's certificate, one that signed nothing, and a directory for paths."""
+    return {"dir": pg_plane.state_dir, "ca": pg_plane.ca, "wrong_ca": pg_plane.wrong_ca}
 
 
 @pytest.fixture(scope="session")
-def pki():
-    root = Path(tempfile.mkdtemp(prefix="rotation-pki-"))
-    ca_key, ca_cert = _ca("rotation test CA")
-    server_key, server_cert = _server_cert(ca_key, ca_cert)
-    _, other_ca = _ca("some other CA")
-    (root / "ca.pem").write_bytes(_pem(ca_cert))
-    (root / "wrong-ca.pem").write_bytes(_pem(other_ca))
-    yield {
-        "dir": root,
-        "ca": root / "ca.pem",
-        "wrong_ca": root / "wrong-ca.pem",
-        "server_cert": _pem(server_cert),
-        "server_key": _key_pem(server_key),
-    }
-    shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def postgres(pki):
-    if not (PG_BIN / "initdb").exists():
-        pytest.skip(f"PostgreSQL 15 binaries not found in {PG_BIN}")
-    root = Path(tempfile.mkdtemp(prefix="rotation-pg-"))
-    server = Postgres(root, free_port(), pki["ca"], new_password())
-    try:
-        server.init(pki["server_cert"], pki["server_key"])
-        server.start()
-        server.admin("CREATE ROLE dbadmin WITH LOGIN PASSWORD 'initial-not-used'")
-        yield server
-    finally:
-        if (server.data / "postmaster.pid").exists():
-            server.stop()
-        server._wait_gone()
-        leftover = subprocess.run(
-            ["pgrep", "-f", "--", str(server.data)], capture_output=True, text=True, check=False
-        ).stdout.split()
-        shutil.rmtree(root, ignore_errors=True)
-        assert not leftover, f"postgres processes left behind: {leftover}"
+def postgres(pg_plane):
+    """A TLS-only PostgreSQL 15 primary (a localcloud.testing.PgServer) with the login role dbadmin."""
+    return pg_plane.primary("dbadmin", "initial-not-used")
 
 
 # --------------------------------------------------------------------------------------------- Secrets Manager
 @pytest.fixture(scope="session")
-def moto_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def environment(moto_endpoint, pki):
+def environment(cloud_in_process, pki):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AWS_ACCESS_KEY_ID", "testing")
         mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         mp.setenv("AWS_DEFAULT_REGION", REGION)
         mp.setenv("AWS_REGION", REGION)
         mp.delenv("AWS_PROFILE", raising=False)
-        mp.setenv("SECRETS_MANAGER_ENDPOINT", moto_endpoint)
+        mp.setenv("SECRETS_MANAGER_ENDPOINT", cloud_in_process.endpoint)
         mp.setenv("DB_CA_BUNDLE", str(pki["ca"]))
         for name in ("PASSWORD_LENGTH", "EXCLUDE_PUNCTUATION", "EXCLUDE_CHARACTERS", "ALLOW_UNSCHEDULED_ROTATION"):
             mp.delenv(name, raising=False)
         yield
+
+
+@pytest.fixture(scope="session")
+def rotation_function(cloud_in_process, environment) -> str:
+    """A function RotateSecret accepts; it never runs (rotation is enabled with RotateImmediately=False)."""
+    return create_rotation_stub(cloud_in_process)
 
 
 @pytest.fixture(scope="session")
@@ -328,13 +76,15 @@ def rotation_module():
 class RotationHarness:
     """One secret for dbadmin, and what Secrets Manager does around the rotation function.
 
-    moto's RotateSecret cannot run the function (see /work/shared/notes/moto-findings.md), so `begin` does what
-    RotateSecret does on AWS before it invokes createSecret: it attaches AWSPENDING to a new, value-less version
-    whose id is the ClientRequestToken. Rotation is enabled through the API (RotateSecret with a 30-day rule,
-    RotateImmediately=False, no function), so the function's RotationEnabled check runs unmodified.
+    The tests call each step themselves, so `begin` does what RotateSecret does on AWS before it invokes
+    createSecret: it attaches AWSPENDING to a new, value-less version whose id is the ClientRequestToken.
+    Rotation is enabled through the API (RotateSecret with a 30-day rule, RotateImmediately=False), so the
+    function's RotationEnabled check runs unmodified.
     """
 
-    def __init__(self, module, postgres: Postgres, password: str):
+    STEPS = STEPS
+
+    def __init__(self, module, postgres, password: str, function_arn: str):
         self.module = module
         self.postgres = postgres
         self.client = boto3.client("secretsmanager", endpoint_url=os.environ["SECRETS_MANAGER_ENDPOINT"])
@@ -343,7 +93,7 @@ class RotationHarness:
         self.value = {
             "username": "dbadmin",
             "password": password,
-            "host": "127.0.0.1",
+            "host": postgres.host,
             "port": postgres.port,
             "engine": "postgres",
             "dbClusterIdentifier": "x",
@@ -352,16 +102,12 @@ class RotationHarness:
         self.arn = created["ARN"]
         self.initial_version = created["VersionId"]
         self.client.rotate_secret(
-            SecretId=self.arn, RotationRules={"AutomaticallyAfterDays": 30}, RotateImmediately=False
+            SecretId=self.arn,
+            RotationLambdaARN=function_arn,
+            RotationRules={"AutomaticallyAfterDays": 30},
+            RotateImmediately=False,
         )
-        # moto's RotateSecret (no function given) copies the value into a new version and makes that copy
-        # AWSCURRENT; AWS would not. The copy holds the same value, so the rotation starts from it.
-        for version, stages in self.stages().items():
-            if "AWSPENDING" in stages:
-                self.client.update_secret_version_stage(
-                    SecretId=self.arn, VersionStage="AWSPENDING", RemoveFromVersionId=version
-                )
-        self.initial_version = next(v for v, s in self.stages().items() if "AWSCURRENT" in s)
+        assert list(self.stages()) == [self.initial_version]
         assert self.value_of("AWSCURRENT") == self.value
 
     def _moto_secret(self):
@@ -393,7 +139,7 @@ class RotationHarness:
 
     def rotate(self, token: str | None = None) -> str:
         token = self.begin(token)
-        for step in STEPS:
+        for step in self.STEPS:
             self.step(step, token)
         return token
 
@@ -417,12 +163,12 @@ class RotationHarness:
 
 
 @pytest.fixture
-def harness(environment, rotation_module, postgres, caplog):
+def harness(environment, rotation_module, rotation_function, postgres, caplog):
     caplog.set_level(logging.DEBUG)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log: noise only
     password = new_password()
     postgres.set_password("dbadmin", password)
-    h = RotationHarness(rotation_module, postgres, password)
+    h = RotationHarness(rotation_module, postgres, password, rotation_function)
     yield h
     # Whatever the test did: no password it saw may appear in any captured log record.
     h.remember_passwords()

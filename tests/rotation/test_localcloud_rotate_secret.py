@@ -8,46 +8,41 @@ the four steps run in the background, AWSCURRENT moves and the old password stop
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from conftest import FUNCTION, REGION, free_port, new_password
+
+from localcloud.testing import LocalCloud, new_password
 
 REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
+
 sys.path.insert(0, str(REPO / "collections"))
 from ansible_collections.payments.auroradb.plugins.module_utils import rotation_package  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory):
-
-    state, port = tmp_path_factory.mktemp("lc"), free_port()
-    env = {"LOCALCLOUD_DATAPLANE": "0", "PATH": str(BIN) + ":/usr/bin:/bin"}
-    subprocess.run([str(BIN / "localcloud"), "up", "--port", str(port), "--state-dir", str(state)], check=True, env=env)
-    endpoint = f"http://127.0.0.1:{port}"
-    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION)
-    yield {"endpoint": endpoint, "client": lambda name: session.client(name, endpoint_url=endpoint)}
-    subprocess.run([str(BIN / "localcloud"), "down", "--state-dir", str(state)], check=True)
+    """A local cloud of its own, control plane only: the database is the test PostgreSQL (conftest.py)."""
+    started = LocalCloud.up(tmp_path_factory.mktemp("lc"), env={"LOCALCLOUD_DATAPLANE": "0"})
+    yield started
+    started.down()
 
 
 @pytest.fixture
-def deployed(cloud, postgres, pki):
+def deployed(cloud, postgres, pki, rotation_module):
     """A secret for dbadmin on the test PostgreSQL, and the rotation function allowed to rotate it."""
     password = new_password()
     postgres.set_password("dbadmin", password)
-    sm, lam, iam = cloud["client"]("secretsmanager"), cloud["client"]("lambda"), cloud["client"]("iam")
+    sm, lam, iam = cloud.client("secretsmanager"), cloud.client("lambda"), cloud.client("iam")
     name = f"lc-rotation-{uuid.uuid4().hex[:8]}"
     value = {
         "username": "dbadmin",
         "password": password,
-        "host": "127.0.0.1",
+        "host": postgres.host,
         "port": postgres.port,
         "engine": "postgres",
     }
@@ -67,13 +62,13 @@ def deployed(cloud, postgres, pki):
         Runtime="python3.12",
         Role=role,
         Handler=rotation_package.HANDLER,
-        Code={"ZipFile": rotation_package.build_package(FUNCTION, pki["ca"])},
+        Code={"ZipFile": rotation_package.build_package(Path(rotation_module.__file__), pki["ca"])},
         Timeout=30,
     )["FunctionArn"]
     return {
         "sm": sm,
         "lam": lam,
-        "logs": cloud["client"]("logs"),
+        "logs": cloud.client("logs"),
         "arn": arn,
         "name": name,
         "function": function,

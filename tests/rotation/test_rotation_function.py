@@ -18,7 +18,10 @@ from pathlib import Path
 
 import pg8000.native
 import pytest
-from conftest import REPO, STEPS, new_password
+
+from localcloud.testing import new_password
+
+REPO = Path(__file__).resolve().parents[2]
 
 BUILD_SCRIPT = REPO / "scripts" / "build_rotation_zip.py"
 LAMBDA_ZIP = REPO / "collections/ansible_collections/payments/auroradb/plugins/module_utils/lambda_zip.py"
@@ -76,7 +79,7 @@ def test_reinvoking_any_step_after_completion_changes_nothing(harness, caplog):
     token = h.rotate()
     before = _snapshot(h)
     assert before[2][h.value_of("AWSCURRENT")["password"]] is True
-    for step in STEPS:
+    for step in h.STEPS:
         caplog.clear()
         h.step(step, token)
         assert "already set as AWSCURRENT" in caplog.text
@@ -189,8 +192,8 @@ def test_function_verifies_host_name(harness, monkeypatch):
     token = h.begin()
     h.step("createSecret", token)
     h.step("setSecret", token)
-    # 127.0.0.2 is loopback (Linux) but not in the certificate; PostgreSQL listens on 127.0.0.1 only, so point
-    # the connection at 127.0.0.1 while the name checked is 127.0.0.2.
+    # 127.0.0.2 is loopback (Linux) but not in the certificate (the server's own address and localhost are):
+    # the connection goes to the server's address while the name checked is 127.0.0.2.
     real = ssl.SSLContext.wrap_socket
 
     def wrong_name(self, sock, *args, **kwargs):
@@ -240,7 +243,7 @@ def test_password_never_logged(harness, postgres, caplog):
     """The harness fixture checks every test's logs; this one makes sure the logs exist and cover every step."""
     h = harness
     token = h.rotate()
-    for step in STEPS:
+    for step in h.STEPS:
         assert f"{step}: " in caplog.text
     assert token in caplog.text and "dbadmin" in caplog.text
     assert logging.getLogger("botocore").getEffectiveLevel() >= logging.WARNING

@@ -10,24 +10,23 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
-from conftest import BIN, HBA_TLS_ONLY, READER_HOST, REPO, WRITER_HOST, rot
+from localcloud.testing import free_port
 
-ALL = [
-    "db.reachable",
-    "db.tls_login",
-    "db.writer_write",
-    "db.reader_reads_row",
-    "db.reader_read_only",
-    "db.plaintext_refused",
-]
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+# every data-plane check, in the order db_verify runs them
+ALL = [f"db.{name}" for name in ("reachable", "tls_login", "writer_write", "reader_reads_row")]
+ALL += ["db.reader_read_only", "db.plaintext_refused"]
 
 
 def db_verify(cluster, ca, verbose=False, **overrides):
     """Run the module through `ansible` (ad hoc, json callback); returns (result dict, raw stdout)."""
     args = {
-        "writer_endpoint": WRITER_HOST,
-        "reader_endpoint": READER_HOST,
+        "writer_endpoint": cluster["writer"].host,
+        "reader_endpoint": cluster["reader"].host,
         "port": cluster["port"],
         "login_user": cluster["user"],
         "login_password": cluster["password"],
@@ -77,11 +76,7 @@ def test_healthy_writer_and_reader_pass_every_check_and_hide_the_password(cluste
     assert any(line.startswith("PASS  db.reader_read_only") for line in result["lines"])
     assert cluster["password"] not in output
     # the probe row is gone, the table stays
-    conn = cluster["writer"].connect("postgres", cluster["writer"].superuser_password)
-    try:
-        assert conn.run("SELECT count(*) FROM auroradb_verify_probe") == [[0]]
-    finally:
-        conn.close()
+    assert cluster["writer"].sql("SELECT count(*) FROM auroradb_verify_probe").strip() == "0"
 
 
 def test_wrong_ca_fails_the_tls_login(cluster, pki):
@@ -92,24 +87,22 @@ def test_wrong_ca_fails_the_tls_login(cluster, pki):
 
 
 def test_reader_endpoint_on_the_writer_fails_only_the_read_only_check(cluster, pki):
-    result, _ = db_verify(cluster, pki["ca"], reader_endpoint=WRITER_HOST)
+    result, _ = db_verify(cluster, pki["ca"], reader_endpoint=cluster["writer"].host)
     assert failed(result) == ["db.reader_read_only"]
 
 
 def test_plaintext_accepted_fails_only_the_plaintext_check(cluster, pki):
     writer = cluster["writer"]
-    writer.set_hba("host all all 127.0.0.0/8 scram-sha-256\n" + "hostssl replication all 127.0.0.0/8 scram-sha-256\n")
-    writer.reload()
+    writer.set_force_ssl(False)  # plaintext logins accepted
     try:
         result, _ = db_verify(cluster, pki["ca"])
     finally:
-        writer.set_hba(HBA_TLS_ONLY)
-        writer.reload()
+        writer.set_force_ssl(True)
     assert failed(result) == ["db.plaintext_refused"]
 
 
 def test_unreachable_endpoint_is_skipped_in_auto_mode(cluster, pki):
-    closed = {"port": rot.free_port(), "connect_timeout": 1}
+    closed = {"port": free_port(), "connect_timeout": 1}
     result, _ = db_verify(cluster, pki["ca"], **closed)
     assert result["checks"] == [] and result["ran"] is False
     assert result["lines"][0].startswith("SKIP  data plane: skipped: endpoint not reachable from here")

@@ -10,8 +10,9 @@ Request flow::
 * A *hook* is a function registered for ``(service, action)`` with :func:`after` or :func:`before`;
   after-hooks run only when moto answered 2xx and work on moto's in-process backend objects.
   Before-hooks may validate (raise :class:`AwsError`) or answer instead of moto (raise :class:`Respond`,
-  e.g. for an action moto does not implement). A :class:`Respond` answer skips moto, the remaining
-  before-hooks and all after-hooks (they post-process moto's answers); layers still see it.
+  e.g. for an action moto does not implement). A :class:`Respond` answer skips moto and the remaining
+  before-hooks; the after-hooks run on it as on moto's answer (a 2xx answer changed the model the same
+  way), and layers see it.
 """
 
 from __future__ import annotations
@@ -31,15 +32,18 @@ _BEFORE: dict[tuple[str, str], list[Callable]] = defaultdict(list)
 _AFTER: dict[tuple[str, str], list[Callable]] = defaultdict(list)
 
 
-def before(service: str, *actions: str):
-    """Register ``fn(env)`` to run before moto for these actions; it may raise AwsError."""
-
+def _register(table: dict[tuple[str, str], list[Callable]], service: str, actions: tuple[str, ...]):
     def deco(fn):
         for action in actions:
-            _BEFORE[(service, action)].append(fn)
+            table[(service, action)].append(fn)
         return fn
 
     return deco
+
+
+def before(service: str, *actions: str):
+    """Register ``fn(env)`` to run before moto for these actions; it may raise AwsError."""
+    return _register(_BEFORE, service, actions)
 
 
 class Respond(Exception):
@@ -63,14 +67,8 @@ class Respond(Exception):
 
 
 def after(service: str, *actions: str):
-    """Register ``fn(env, body) -> body|None`` to run after moto answered 2xx for these actions."""
-
-    def deco(fn):
-        for action in actions:
-            _AFTER[(service, action)].append(fn)
-        return fn
-
-    return deco
+    """Register ``fn(env, body) -> body|None`` to run after moto (or a Respond) answered 2xx for these actions."""
+    return _register(_AFTER, service, actions)
 
 
 class LocalCloudApp:
@@ -90,11 +88,11 @@ class LocalCloudApp:
                 status, headers, out = answer.status, list(answer.headers), answer.body
             else:
                 status, headers, out = self._call_moto(environ)
-                if status.startswith("2"):
-                    for hook in _AFTER.get((env.service, env.action), ()):
-                        new = hook(env, out)
-                        if new is not None:
-                            out = new
+            if status.startswith("2"):
+                for hook in _AFTER.get((env.service, env.action), ()):
+                    new = hook(env, out)
+                    if new is not None:
+                        out = new
             for layer in reversed(self.layers):
                 hook_after = getattr(layer, "after", None)
                 if hook_after is not None:
@@ -140,5 +138,7 @@ def _run_before_hooks(env: Envelope) -> Respond | None:
     return None
 
 
-def describe_envelope(env: Envelope) -> str:
-    return f"{env.service}.{env.action}"
+def registered() -> list[Callable]:
+    """Every hook registered with :func:`before` or :func:`after` (for the gap registry's check)."""
+    hooks = [fn for table in (_BEFORE, _AFTER) for fns in table.values() for fn in fns]
+    return list(dict.fromkeys(hooks))

@@ -182,17 +182,9 @@ class Pki:
         key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"localcloud CA {secrets.token_hex(4)}")])
         now = datetime.datetime.now(datetime.UTC)
-        usage = x509.KeyUsage(
-            digital_signature=True,
-            content_commitment=False,
-            key_encipherment=False,
-            data_encipherment=False,
-            key_agreement=False,
-            key_cert_sign=True,
-            crl_sign=True,
-            encipher_only=False,
-            decipher_only=False,
-        )
+        unused = ("content_commitment", "key_encipherment", "data_encipherment", "key_agreement")
+        unused += ("encipher_only", "decipher_only")
+        usage = x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, **dict.fromkeys(unused, False))
         cert = (
             x509.CertificateBuilder()
             .subject_name(name)

@@ -10,10 +10,6 @@ import signal
 import sys
 from pathlib import Path
 
-# Gap 1 (IAM): AWS-managed policies exist on AWS; moto loads them only when told before import.
-os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "false")
-
 
 def build_app(state_dir: Path):
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -28,7 +24,7 @@ def build_app(state_dir: Path):
     dataplane.configure(state_dir)
     moto_app = DomainDispatcherApplication(create_backend_app)
     recorder, faults, latency = Recorder(state_dir / "requests.jsonl"), Faults(), Latency()
-    app = LocalCloudApp(moto_app, layers=[recorder, faults, latency, dataplane.ParameterSync()])
+    app = LocalCloudApp(moto_app, layers=[recorder, faults, latency])
     app.control = {"recorder": recorder, "faults": faults, "latency": latency, "state_dir": state_dir}
     return ControlApp(app)
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import unique_name
+
+from localcloud.testing import unique_name
 
 FAMILY = "aurora-postgresql15"
 
@@ -25,22 +26,24 @@ def rds(cloud):
     return cloud.client("rds")
 
 
+def _new_group(rds, level: str) -> str:
+    """A new parameter group of FAMILY: ``cluster`` (a DB cluster parameter group) or ``instance``."""
+    kind = "DBCluster" if level == "cluster" else "DB"
+    name = unique_name("cpg" if level == "cluster" else "pg")
+    create = rds.create_db_cluster_parameter_group if level == "cluster" else rds.create_db_parameter_group
+    description = f"payments {level} parameters"
+    create(**{f"{kind}ParameterGroupName": name}, DBParameterGroupFamily=FAMILY, Description=description)
+    return name
+
+
 @pytest.fixture
 def cluster_group(rds):
-    name = unique_name("cpg")
-    rds.create_db_cluster_parameter_group(
-        DBClusterParameterGroupName=name, DBParameterGroupFamily=FAMILY, Description="payments cluster parameters"
-    )
-    return name
+    return _new_group(rds, "cluster")
 
 
 @pytest.fixture
 def instance_group(rds):
-    name = unique_name("pg")
-    rds.create_db_parameter_group(
-        DBParameterGroupName=name, DBParameterGroupFamily=FAMILY, Description="payments instance parameters"
-    )
-    return name
+    return _new_group(rds, "instance")
 
 
 def _cluster_parameters(rds, group: str, **kwargs) -> dict[str, dict]:

@@ -7,7 +7,8 @@ import socket
 import subprocess
 
 import boto3
-from conftest import free_port, run_cli
+
+from localcloud.testing import free_port, run_cli
 
 
 def _listening(port: int) -> bool:

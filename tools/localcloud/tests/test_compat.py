@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import create_cluster, unique_name
+
+from localcloud.testing import create_cluster, unique_name
 
 
 def _cluster(rds, network, **extra):
@@ -124,14 +125,7 @@ def test_no_automated_snapshots_left_after_cluster_deletion(cloud, network):
     left = rds.describe_db_cluster_snapshots(DBClusterIdentifier=cluster_id)["DBClusterSnapshots"]
     assert left == []
     # and the identifier can be used again at once
-    rds.create_db_cluster(
-        DBClusterIdentifier=cluster_id,
-        Engine="aurora-postgresql",
-        EngineVersion="15.7",
-        MasterUsername="dbadmin",
-        MasterUserPassword="p" * 32,
-        DBSubnetGroupName=network["subnet_group"],
-    )
+    create_cluster(rds, network["subnet_group"], cluster_id=cluster_id)
     with pytest.raises(ClientError):
         rds.create_db_cluster(
             DBClusterIdentifier=cluster_id,

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pg8000.native
 import pytest
-from conftest import Cloud, free_port, run_cli, unique_name
+
+from localcloud.testing import LocalCloud, run_cli, unique_name
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 USER = "dbadmin"
@@ -266,6 +267,23 @@ def test_master_password_change(cloud, secured, ca):
         rds.modify_db_cluster(DBClusterIdentifier=secured["id"], MasterUserPassword=PASSWORD, ApplyImmediately=True)
 
 
+def test_reboot_restarts_the_server(cloud, secured, ca):
+    """RebootDBInstance restarts the writer's server: a new postmaster on the same address, still serving."""
+    writer, host = secured["writer"], secured["cluster"]["Endpoint"]
+
+    def postmaster() -> int:
+        return next(r["pid"] for r in _records(cloud.state_dir) if r["address"] == host)
+
+    before = postmaster()
+    cloud.client("rds").reboot_db_instance(DBInstanceIdentifier=writer)
+    assert postmaster() != before and not _running(before)
+    conn = _connect(host, ca=ca)
+    try:
+        assert conn.run("SELECT 1") == [[1]]
+    finally:
+        conn.close()
+
+
 def test_server_certificate_needs_the_local_ca(secured):
     context = ssl.create_default_context()  # the system CAs only
     with pytest.raises(ssl.SSLCertVerificationError):
@@ -293,10 +311,9 @@ def test_delete_reader_and_cluster_stop_servers(cloud):
 @pytest.mark.parametrize("how", ["down", "killed"])
 def test_down_stops_every_server(tmp_path, secured, how):
     """``localcloud down`` stops this cloud's servers, also when the local cloud process was killed."""
-    state_dir, port = tmp_path / "state", free_port()
-    run_cli("up", "--port", str(port), "--state-dir", str(state_dir))
+    state_dir = tmp_path / "state"
+    other = LocalCloud.up(state_dir)
     try:
-        other = Cloud(port, state_dir)
         info = _create_cluster(other.client("rds"), unique_name("down"), 2)
         addresses = set(info["addresses"].values())
         # a second cloud on the same port picks loopback addresses nobody else uses
@@ -314,7 +331,7 @@ def test_down_stops_every_server(tmp_path, secured, how):
             assert not _running(pid)
             assert all(_listening(a) for a in addresses), "servers should outlive a killed local cloud"
     finally:
-        run_cli("down", "--state-dir", str(state_dir))
+        other.down()
     assert not _postgres_processes(data_dirs)
     assert not any(_listening(a) for a in addresses)
     assert not _records(state_dir)

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
-from conftest import Cloud, free_port, run_cli
 
 
 @pytest.fixture
-def slow_cloud(tmp_path):
-    port = free_port()
-    os.environ["LOCALCLOUD_RDS_CREATE_SECONDS"] = "3"
-    try:
-        run_cli("up", "--port", str(port), "--state-dir", str(tmp_path))
-    finally:
-        del os.environ["LOCALCLOUD_RDS_CREATE_SECONDS"]
-    yield Cloud(port, tmp_path)
-    run_cli("down", "--state-dir", str(tmp_path))
+def slow_cloud(start_cloud):
+    return start_cloud(env={"LOCALCLOUD_RDS_CREATE_SECONDS": "3"})
 
 
 def test_instances_are_creating_for_a_while(slow_cloud):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
-from conftest import create_cluster, unique_name
+
+from localcloud.testing import create_cluster, unique_name
 
 
 @pytest.fixture

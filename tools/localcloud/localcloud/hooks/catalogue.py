@@ -121,17 +121,14 @@ def _moto_group(env: Envelope, level: str):
 # -- Describe ----------------------------------------------------------------------------------------------
 
 
-@before("rds", "DescribeEngineDefaultClusterParameters")
-def describe_engine_default_cluster_parameters(env: Envelope) -> None:
-    _describe_engine_defaults(env, "cluster", "DescribeEngineDefaultClusterParameters")
+def _level(env: Envelope) -> str:
+    """``cluster`` for the DB cluster parameter group actions, ``instance`` for the DB parameter group ones."""
+    return "cluster" if "Cluster" in env.action else "instance"
 
 
-@before("rds", "DescribeEngineDefaultParameters")
-def describe_engine_default_parameters(env: Envelope) -> None:
-    _describe_engine_defaults(env, "instance", "DescribeEngineDefaultParameters")
-
-
-def _describe_engine_defaults(env: Envelope, level: str, action: str) -> None:
+@before("rds", "DescribeEngineDefaultClusterParameters", "DescribeEngineDefaultParameters")
+def describe_engine_defaults(env: Envelope) -> None:
+    level, action = _level(env), env.action
     family = env.param("DBParameterGroupFamily") or ""
     if not family:
         raise AwsError(
@@ -150,17 +147,9 @@ def _describe_engine_defaults(env: Envelope, level: str, action: str) -> None:
     )
 
 
-@before("rds", "DescribeDBClusterParameters")
-def describe_db_cluster_parameters(env: Envelope) -> None:
-    _describe_group(env, "cluster", "DescribeDBClusterParameters")
-
-
-@before("rds", "DescribeDBParameters")
-def describe_db_parameters(env: Envelope) -> None:
-    _describe_group(env, "instance", "DescribeDBParameters")
-
-
-def _describe_group(env: Envelope, level: str, action: str) -> None:
+@before("rds", "DescribeDBClusterParameters", "DescribeDBParameters")
+def describe_group_parameters(env: Envelope) -> None:
+    level, action = _level(env), env.action
     group = _group(env, level)
     if group is None:
         return
@@ -224,17 +213,9 @@ def _page(env: Envelope, items: list[dict]) -> tuple[list[dict], str | None]:
 # -- Modify and Reset ------------------------------------------------------------------------------------------
 
 
-@before("rds", "ModifyDBClusterParameterGroup")
-def validate_modify_db_cluster_parameter_group(env: Envelope) -> None:
-    _validate_modify(env, "cluster")
-
-
-@before("rds", "ModifyDBParameterGroup")
-def validate_modify_db_parameter_group(env: Envelope) -> None:
-    _validate_modify(env, "instance")
-
-
-def _validate_modify(env: Envelope, level: str) -> None:
+@before("rds", "ModifyDBClusterParameterGroup", "ModifyDBParameterGroup")
+def validate_modify(env: Envelope) -> None:
+    level = _level(env)
     group = _group(env, level)
     if group is None:
         return
@@ -254,17 +235,9 @@ def _validate_modify(env: Envelope, level: str) -> None:
     # valid: moto stores the values as sent
 
 
-@before("rds", "ResetDBClusterParameterGroup")
-def reset_db_cluster_parameter_group(env: Envelope) -> None:
-    _reset(env, "cluster", "ResetDBClusterParameterGroup")
-
-
-@before("rds", "ResetDBParameterGroup")
-def reset_db_parameter_group(env: Envelope) -> None:
-    _reset(env, "instance", "ResetDBParameterGroup")
-
-
-def _reset(env: Envelope, level: str, action: str) -> None:
+@before("rds", "ResetDBClusterParameterGroup", "ResetDBParameterGroup")
+def reset_group(env: Envelope) -> None:
+    level, action = _level(env), env.action
     group = _group(env, level)
     if group is None:
         if _moto_group(env, level) is None:  # moto lacks Reset*, so it could not even say "not found"

@@ -7,9 +7,9 @@
   primary's when there is none), each instance's ``Endpoint.Address`` its own server's; port = cluster port.
   The model properties are replaced, so every later response says so; the create responses, rendered
   before the server existed, are rewritten.
-* ``rds.force_ssl`` of the cluster parameter group decides whether plaintext is rejected (pg_hba); the
-  :class:`ParameterSync` layer re-applies it after every successful parameter-group or ModifyDBCluster
-  call (a layer, because ResetDBClusterParameterGroup is answered by a before-hook, which skips after-hooks).
+* ``rds.force_ssl`` of the cluster parameter group decides whether plaintext is rejected (pg_hba); an
+  after-hook re-applies it after every successful cluster-parameter-group or ModifyDBCluster call
+  (ResetDBClusterParameterGroup, answered by the catalogue's before-hook, included).
 * ModifyDBCluster MasterUserPassword -> ALTER ROLE; RebootDBInstance restarts; DeleteDBInstance and
   DeleteDBCluster stop and remove; shutdown (and ``localcloud down``) stop them all.
 
@@ -30,6 +30,7 @@ from pathlib import Path
 from .. import ACCOUNT_ID, postgres
 from ..envelope import Envelope
 from ..middleware import after
+from ..patches import patch
 from . import on_shutdown
 
 log = logging.getLogger("localcloud.dataplane")
@@ -91,6 +92,7 @@ def _stop_everything() -> None:
 
 
 # --------------------------------------------------------------------------------------------- the model
+@patch
 def _install() -> None:
     from moto.rds.models import DBCluster, DBInstance
 
@@ -273,29 +275,23 @@ def stop_deleted(env: Envelope, body: bytes) -> None:
         log.info("%s: server on %s:%s stopped", entry.server.owner, entry.server.address, entry.server.port)
 
 
-def sync_parameters(region: str) -> None:
+@after(
+    "rds",
+    "ModifyDBCluster",
+    "CreateDBClusterParameterGroup",
+    "CopyDBClusterParameterGroup",
+    "ModifyDBClusterParameterGroup",
+    "ResetDBClusterParameterGroup",
+    "DeleteDBClusterParameterGroup",
+)
+def sync_force_ssl(env: Envelope, body: bytes) -> None:
     """Give every server the ``rds.force_ssl`` of its cluster's current parameter group (reload on change)."""
+    if _PLANE is None:
+        return
     with _LOCK:
-        entries = [e for e in _ENTRIES if e.region == region]
-    for entry in entries:
-        entry.server.set_force_ssl(_force_ssl(region, entry.cluster))
-
-
-class ParameterSync:
-    """Layer: after a successful parameter-group or ModifyDBCluster call, re-apply ``rds.force_ssl``."""
-
-    def before(self, env: Envelope) -> None:
-        return None
-
-    def after(self, env: Envelope, status: str, body: bytes) -> bytes:
-        if (
-            _PLANE is not None
-            and env.service == "rds"
-            and status.startswith("2")
-            and (env.action == "ModifyDBCluster" or env.action.endswith("DBClusterParameterGroup"))
-        ):
-            try:
-                sync_parameters(env.region)
-            except Exception:  # the API call itself succeeded; say so, and log why the servers did not follow
-                log.exception("rds.force_ssl not applied after %s", env.action)
-        return body
+        entries = [e for e in _ENTRIES if e.region == env.region]
+    try:
+        for entry in entries:
+            entry.server.set_force_ssl(_force_ssl(env.region, entry.cluster))
+    except Exception:  # the API call itself succeeded; say so, and log why the servers did not follow
+        log.exception("rds.force_ssl not applied after %s", env.action)

@@ -24,12 +24,14 @@ from .. import ACCOUNT_ID
 from ..envelope import Envelope
 from ..errors import AwsError
 from ..middleware import after, before
+from ..patches import patch
 
 CLUSTER_STATUS = "_localcloud_cluster_parameter_group_status"
 INSTANCE_STATUS = "_localcloud_parameter_apply_status"
 _APPLY_METHOD = re.compile(r"Parameters\.(?:Parameter|member)\.\d+\.ApplyMethod")
 
 
+@patch
 def _install() -> None:
     from moto.rds.models import DBCluster, DBInstance
 
@@ -70,25 +72,21 @@ def _needs_reboot(env: Envelope) -> bool:
     return any(_APPLY_METHOD.fullmatch(key) and value == "pending-reboot" for key, value in env.params.items())
 
 
-@after("rds", "ModifyDBClusterParameterGroup")
-def cluster_members_pending_reboot(env: Envelope, body: bytes) -> None:
+@after("rds", "ModifyDBClusterParameterGroup", "ModifyDBParameterGroup")
+def members_pending_reboot(env: Envelope, body: bytes) -> None:
+    """Cluster members (cluster group) or instances (instance group) of the modified group: pending-reboot."""
     if not _needs_reboot(env):
         return
-    name = (env.param("DBClusterParameterGroupName") or "").lower()
-    for cluster in _backend(env.region).clusters.values():
-        if (cluster.parameter_group or "").lower() == name:
-            for member in cluster.members:
-                setattr(member, CLUSTER_STATUS, "pending-reboot")
-
-
-@after("rds", "ModifyDBParameterGroup")
-def instances_pending_reboot(env: Envelope, body: bytes) -> None:
-    if not _needs_reboot(env):
-        return
-    name = (env.param("DBParameterGroupName") or "").lower()
-    for instance in _backend(env.region).databases.values():
-        if (instance.db_parameter_group_name or "").lower() == name:
-            setattr(instance, INSTANCE_STATUS, "pending-reboot")
+    backend = _backend(env.region)
+    if env.action == "ModifyDBClusterParameterGroup":
+        name, attribute = (env.param("DBClusterParameterGroupName") or "").lower(), CLUSTER_STATUS
+        clusters = [c for c in backend.clusters.values() if (c.parameter_group or "").lower() == name]
+        users = [member for cluster in clusters for member in cluster.members]
+    else:
+        name, attribute = (env.param("DBParameterGroupName") or "").lower(), INSTANCE_STATUS
+        users = [i for i in backend.databases.values() if (i.db_parameter_group_name or "").lower() == name]
+    for user in users:
+        setattr(user, attribute, "pending-reboot")
 
 
 @after("rds", "RebootDBInstance")
@@ -101,33 +99,26 @@ def reboot_applies_pending_parameters(env: Envelope, body: bytes) -> None:
             setattr(instance, attribute, "in-sync")
 
 
-@before("rds", "DeleteDBClusterParameterGroup")
-def refuse_deleting_used_cluster_parameter_group(env: Envelope) -> None:
-    name = (env.param("DBClusterParameterGroupName") or "").lower()
-    users = [
-        c.db_cluster_identifier
-        for c in _backend(env.region).clusters.values()
-        if (c.parameter_group or "").lower() == name
-    ]
+def _refuse_deleting_used_group(name: str, users: list[str], members: str) -> None:
     if users:
         raise AwsError(
             "InvalidDBParameterGroupState",
-            f"One or more DB clusters are still members of this parameter group {name}, so the group cannot be "
+            f"One or more {members} are still members of this parameter group {name}, so the group cannot be "
             f"deleted: {', '.join(sorted(users))}",
         )
+
+
+@before("rds", "DeleteDBClusterParameterGroup")
+def refuse_deleting_used_cluster_parameter_group(env: Envelope) -> None:
+    name = (env.param("DBClusterParameterGroupName") or "").lower()
+    clusters = _backend(env.region).clusters.values()
+    users = [c.db_cluster_identifier for c in clusters if (c.parameter_group or "").lower() == name]
+    _refuse_deleting_used_group(name, users, "DB clusters")
 
 
 @before("rds", "DeleteDBParameterGroup")
 def refuse_deleting_used_parameter_group(env: Envelope) -> None:
     name = (env.param("DBParameterGroupName") or "").lower()
-    users = [
-        i.db_instance_identifier
-        for i in _backend(env.region).databases.values()
-        if (i.db_parameter_group_name or "").lower() == name
-    ]
-    if users:
-        raise AwsError(
-            "InvalidDBParameterGroupState",
-            f"One or more database instances are still members of this parameter group {name}, so the group cannot "
-            f"be deleted: {', '.join(sorted(users))}",
-        )
+    instances = _backend(env.region).databases.values()
+    users = [i.db_instance_identifier for i in instances if (i.db_parameter_group_name or "").lower() == name]
+    _refuse_deleting_used_group(name, users, "database instances")

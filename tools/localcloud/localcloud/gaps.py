@@ -1,0 +1,251 @@
+"""The gap registry: every moto gap or behaviour the local cloud patches, where it is fixed, what proves it.
+
+One :class:`Gap` per entry: ``id`` (the "Gap N" its code names), ``service``, a one-line description,
+``fixed_in`` (``module:function`` under :mod:`localcloud`, one or more) and ``tests`` (``path::test``, repo
+relative, each one fails without the fix). ``tools/localcloud/tests/test_gaps.py`` checks the registry
+against the code: each fix exists, each test exists, and every hook registered with the middleware
+(``@before``/``@after``) and every moto patch (``@patches.patch``) is listed here. Add a gap here first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_LC = "tools/localcloud/tests/"
+
+
+@dataclass(frozen=True)
+class Gap:
+    id: str
+    service: str
+    description: str
+    fixed_in: tuple[str, ...]
+    tests: tuple[str, ...]
+
+
+GAPS: tuple[Gap, ...] = (
+    Gap(
+        "1",
+        "iam",
+        "AWS-managed policies exist (moto loads them only when MOTO_IAM_LOAD_MANAGED_POLICIES is on)",
+        ("patches:_aws_managed_iam_policies",),
+        (_LC + "test_compat.py::test_iam_aws_managed_policies_exist",),
+    ),
+    Gap(
+        "2",
+        "lambda",
+        "functions are created and kept without Docker (moto's default runs them in a container)",
+        ("patches:_lambda_without_docker",),
+        (_LC + "test_compat.py::test_lambda_functions_created_without_docker_survive",),
+    ),
+    Gap(
+        "3",
+        "secretsmanager",
+        "RotateSecret runs the deployed function (permission, in-progress rule, AWSPENDING, four steps)",
+        ("hooks.rotation:rotate_secret",),
+        (
+            "tests/rotation/test_localcloud_rotate_secret.py::test_rotate_secret_runs_the_deployed_function",
+            "tests/rotation/test_localcloud_rotate_secret.py::test_without_invoke_permission_rotation_is_refused",
+            "tests/rotation/test_localcloud_rotate_secret.py::"
+            "test_failed_rotation_keeps_current_and_blocks_the_next_until_repaired",
+        ),
+    ),
+    Gap(
+        "3b",
+        "secretsmanager",
+        "UpdateSecretVersionStage moving AWSCURRENT also moves what GetSecretValue serves without a stage",
+        ("hooks.rotation:follow_current",),
+        ("tests/rotation/test_localcloud_rotate_secret.py::test_rotate_secret_runs_the_deployed_function",),
+    ),
+    Gap(
+        "3c",
+        "secretsmanager",
+        "DescribeSecret returns the rotation rules as set (ScheduleExpression, Duration)",
+        ("hooks.rotation:describe_rules",),
+        ("tests/rotation/test_localcloud_rotate_secret.py::test_rotation_rules_only_do_not_rotate",),
+    ),
+    Gap(
+        "4a",
+        "rds",
+        "DescribeEngineDefault(Cluster)Parameters answer from the aurora-postgresql15 catalogue (moto lacks them)",
+        ("hooks.catalogue:describe_engine_defaults",),
+        (
+            _LC + "test_catalogue.py::test_engine_default_cluster_parameters_paginate",
+            _LC + "test_catalogue.py::test_engine_default_instance_parameters_are_the_instance_level_ones",
+        ),
+    ),
+    Gap(
+        "4b",
+        "rds",
+        "Describe(DBCluster|DB)Parameters list the catalogue merged with the group's values, with filters and pages",
+        ("hooks.catalogue:describe_group_parameters",),
+        (
+            _LC + "test_catalogue.py::test_new_cluster_group_describes_the_defaults",
+            _LC + "test_catalogue.py::test_describe_group_paginates",
+        ),
+    ),
+    Gap(
+        "4c",
+        "rds",
+        "Modify*ParameterGroup is validated against the catalogue (names, modifiability, values, apply method)",
+        ("hooks.catalogue:validate_modify",),
+        (_LC + "test_catalogue.py::test_invalid_modifications_fail_as_on_aws",),
+    ),
+    Gap(
+        "4d",
+        "rds",
+        "Reset(DBCluster|DB)ParameterGroup restore the catalogue defaults (moto lacks them)",
+        ("hooks.catalogue:reset_group",),
+        (_LC + "test_catalogue.py::test_reset_restores_defaults",),
+    ),
+    Gap(
+        "5",
+        "rds",
+        "cluster members get their cluster's DB subnet group",
+        ("hooks.compat:inherit_cluster_subnet_group",),
+        (_LC + "test_compat.py::test_cluster_members_inherit_subnet_group",),
+    ),
+    Gap(
+        "6",
+        "rds",
+        "Performance Insights settings are stored and returned",
+        ("hooks.compat:store_performance_insights",),
+        (_LC + "test_compat.py::test_performance_insights_stored",),
+    ),
+    Gap(
+        "7",
+        "ec2",
+        'NAT gateway tags are filed under resource type "natgateway", as on AWS',
+        ("patches:_nat_gateway_tag_resource_type",),
+        (_LC + "test_compat.py::test_nat_gateway_tags_use_aws_resource_type",),
+    ),
+    Gap(
+        "8",
+        "kms",
+        "ScheduleKeyDeletion / CancelKeyDeletion accept a key ARN",
+        ("patches:_kms_key_deletion_accepts_arn",),
+        (_LC + "test_compat.py::test_kms_key_deletion_accepts_key_arn",),
+    ),
+    Gap(
+        "9a",
+        "rds",
+        "instances without a requested AZ are spread over the subnet group's AZs",
+        ("hooks.compat:spread_instances_over_azs",),
+        (_LC + "test_compat.py::test_instances_without_az_spread_over_subnet_group",),
+    ),
+    Gap(
+        "9b",
+        "rds",
+        "a deleted cluster's automated snapshots are removed with it",
+        ("hooks.compat:drop_automated_snapshots",),
+        (_LC + "test_compat.py::test_no_automated_snapshots_left_after_cluster_deletion",),
+    ),
+    Gap(
+        "10",
+        "rds",
+        'new instances stay "creating" for LOCALCLOUD_RDS_CREATE_SECONDS, then become available',
+        ("hooks.lifecycle:start_creating", "hooks.lifecycle:finish_creating"),
+        (_LC + "test_lifecycle.py::test_instances_are_creating_for_a_while",),
+    ),
+    Gap(
+        "11a",
+        "rds",
+        "a real PostgreSQL 15 primary and hot standbys behind the cluster, reader and instance endpoints",
+        ("hooks.dataplane:_install", "hooks.dataplane:start_primary", "hooks.dataplane:start_standby"),
+        (
+            _LC + "test_dataplane.py::test_endpoints_point_at_loopback_servers",
+            _LC + "test_dataplane.py::test_every_reader_replicates",
+        ),
+    ),
+    Gap(
+        "11b",
+        "rds",
+        "rds.force_ssl of the cluster parameter group decides whether plaintext logins are refused",
+        ("hooks.dataplane:sync_force_ssl",),
+        (
+            _LC + "test_dataplane.py::test_force_ssl_follows_the_parameter_group",
+            _LC + "test_dataplane.py::test_switching_the_cluster_parameter_group",
+        ),
+    ),
+    Gap(
+        "11c",
+        "rds",
+        "ModifyDBCluster with MasterUserPassword changes the database password",
+        ("hooks.dataplane:change_master_password",),
+        (_LC + "test_dataplane.py::test_master_password_change",),
+    ),
+    Gap(
+        "11d",
+        "rds",
+        "RebootDBInstance restarts the instance's server",
+        ("hooks.dataplane:restart_server",),
+        (_LC + "test_dataplane.py::test_reboot_restarts_the_server",),
+    ),
+    Gap(
+        "11e",
+        "rds",
+        "DeleteDBInstance / DeleteDBCluster stop their servers",
+        ("hooks.dataplane:stop_deleted",),
+        (_LC + "test_dataplane.py::test_delete_reader_and_cluster_stop_servers",),
+    ),
+    Gap(
+        "12",
+        "ec2",
+        "UpdateSecurityGroupRuleDescriptions* answer <return>true</return>",
+        ("hooks.compat:rule_description_update_returns_true",),
+        (_LC + "test_compat.py::test_rule_description_updates_return_true",),
+    ),
+    Gap(
+        "13",
+        "ec2",
+        "a deleted resource's tags are gone from DescribeTags",
+        ("hooks.compat:forget_tags_of_deleted_resources",),
+        (_LC + "test_compat.py::test_tags_of_deleted_resources_are_gone",),
+    ),
+    Gap(
+        "14",
+        "rds",
+        "exported cluster logs get their /aws/rds/cluster/<id>/<log> log group",
+        ("hooks.compat:create_exported_log_groups",),
+        (_LC + "test_compat.py::test_exported_logs_get_their_log_group",),
+    ),
+    Gap(
+        "15",
+        "rds",
+        "ModifyDBCluster applies CloudwatchLogsExportConfiguration",
+        ("hooks.compat:apply_log_export_configuration",),
+        (_LC + "test_compat.py::test_log_exports_follow_modify_db_cluster",),
+    ),
+    Gap(
+        "16",
+        "rds",
+        "a static parameter change shows pending-reboot on the group's members until they reboot",
+        (
+            "hooks.parameter_status:_install",
+            "hooks.parameter_status:members_pending_reboot",
+            "hooks.parameter_status:reboot_applies_pending_parameters",
+        ),
+        (
+            _LC + "test_parameter_status.py::test_cluster_parameter_group_pending_reboot_until_reboot",
+            _LC + "test_parameter_status.py::test_instance_parameter_group_pending_reboot_until_reboot",
+        ),
+    ),
+    Gap(
+        "17",
+        "rds",
+        "a parameter group still in use cannot be deleted (InvalidDBParameterGroupState)",
+        (
+            "hooks.parameter_status:refuse_deleting_used_cluster_parameter_group",
+            "hooks.parameter_status:refuse_deleting_used_parameter_group",
+        ),
+        (
+            _LC + "test_parameter_status.py::test_cluster_parameter_group_pending_reboot_until_reboot",
+            _LC + "test_parameter_status.py::test_instance_parameter_group_pending_reboot_until_reboot",
+        ),
+    ),
+)
+
+
+def by_fix() -> dict[str, Gap]:
+    """``{"module:function": gap}`` for every fix site."""
+    return {fix: gap for gap in GAPS for fix in gap.fixed_in}
