@@ -1,15 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: payments platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""CloudWatch service layer of the payments.auroradb modules: the tags of an alarm.
+"""CloudWatch service layer of the payments.auroradb modules (and of verify.py): alarms and their tags.
 
 ``client`` comes from ``module.client("cloudwatch", retry_decorator=AWSRetry.jittered_backoff())``; every call
-passes ``aws_retry=True``; errors are raised as :class:`~.errors.AuroraDbError`; a missing alarm has no tags
-(``None``), which is not an error.
+passes ``aws_retry=True``; errors are raised as :class:`~.errors.AuroraDbError`; a missing alarm is absent from
+``describe_alarms`` and has no tags (``None``), which is not an error.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
@@ -18,6 +21,13 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
 from ansible_collections.payments.auroradb.plugins.module_utils.errors import error_handler
 
 CloudWatchErrorHandler = error_handler("CloudWatch", ["ResourceNotFound", "ResourceNotFoundException"])
+
+
+@CloudWatchErrorHandler.common_error_handler("describe the alarms {alarm_names}")
+def describe_alarms(client, alarm_names: list[str]) -> dict[str, dict[str, Any]]:
+    """Alarm name -> the DescribeAlarms entry of those of ``alarm_names`` that exist (metric alarms)."""
+    answer = paginated_query_with_retries(client, "describe_alarms", AlarmNames=list(alarm_names))
+    return {alarm["AlarmName"]: alarm for alarm in answer.get("MetricAlarms", [])}
 
 
 @CloudWatchErrorHandler.list_error_handler("read the tags of {arn}", None)

@@ -5,7 +5,8 @@
 
 * AWS calls: ``client`` comes from ``module.client("kms", retry_decorator=AWSRetry.jittered_backoff())``, every call
   passes ``aws_retry=True``, ListAliases is paginated and retried as a whole; errors are raised as
-  :class:`~.errors.AuroraDbError`; "not found" is ``None``. ``find_alias`` is the one alias lookup.
+  :class:`~.errors.AuroraDbError`; "not found" is ``None``. ``find_alias`` is the one alias lookup,
+  ``describe_key`` the one key describe (``key_id`` is built on it).
 * Pure helpers: ``alias_name`` (the ``alias/`` prefix), ``key_ref`` / ``keys_match`` (compare two key references
   without a call when the references decide it).
 """
@@ -76,9 +77,21 @@ def find_alias(client, name: str) -> dict[str, Any] | None:
 
 
 @KMSErrorHandler.list_error_handler("find KMS key {key}", None)
+def describe_key(client, key: str) -> dict[str, Any] | None:
+    """The KeyMetadata of a key ID, key ARN, alias name or alias ARN; None when there is no such key."""
+    return client.describe_key(KeyId=key, aws_retry=True)["KeyMetadata"]
+
+
 def key_id(client, key: str) -> str | None:
     """The key ID behind a key ID, key ARN, alias name or alias ARN; None when there is no such key."""
-    return client.describe_key(KeyId=key, aws_retry=True)["KeyMetadata"]["KeyId"]
+    metadata = describe_key(client, key)
+    return metadata["KeyId"] if metadata else None
+
+
+@KMSErrorHandler.list_error_handler("read the rotation status of KMS key {key}", None)
+def rotation_enabled(client, key: str) -> bool | None:
+    """Whether automatic rotation of the key is on; None when there is no such key."""
+    return client.get_key_rotation_status(KeyId=key, aws_retry=True).get("KeyRotationEnabled")
 
 
 @KMSErrorHandler.common_error_handler("point {name} at {target_key_id}")

@@ -295,10 +295,17 @@ def describe_parameter_group(client, name: str, scope: str) -> dict[str, Any] | 
 
 
 @AuroraDbRDSErrorHandler.list_error_handler("describe the parameters of {name}", [])
+def describe_parameters(client, name: str, scope: str, source: str | None = None) -> list[dict[str, Any]]:
+    """The parameters of the group as Describe*Parameters lists them: all, or only those with Source ``source``;
+    ``[]`` when the group does not exist."""
+    api = PARAMETER_GROUP_API[scope]
+    query = {api["name"]: name, **({"Source": source} if source else {})}
+    return paginated_query_with_retries(client, api["parameters"], **query)["Parameters"]
+
+
 def describe_user_parameters(client, name: str, scope: str) -> list[dict[str, Any]]:
     """The parameters of the group with Source ``user`` (set by someone, not engine defaults)."""
-    api = PARAMETER_GROUP_API[scope]
-    return paginated_query_with_retries(client, api["parameters"], Source="user", **{api["name"]: name})["Parameters"]
+    return describe_parameters(client, name, scope, source="user")
 
 
 @AuroraDbRDSErrorHandler.common_error_handler("create parameter group {name}")

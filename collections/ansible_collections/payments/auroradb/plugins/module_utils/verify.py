@@ -9,25 +9,20 @@ Two halves:
 * pure decision logic: ``evaluate(facts, names, scope, expected)`` turns what the AWS APIs said (plain dicts shaped
   like their answers, gathered by ``gather``) into a list of checks ``{name, passed, expected, found}``;
   ``check()`` builds one, ``line()`` prints one. Unit-testable without a network.
-* ``gather(clients, names, scope)``: the read-only AWS calls that scope needs, paginated where the API pages.
-  "Not found" is a fact (``None``), not an error; every other botocore error propagates to the module's single
-  error path.
+* ``gather(clients, names, scope, hide)``: the read-only AWS calls that scope needs, made through the service layer
+  (``kms``, ``rds``, ``cloudwatch``, ``secretsmanager``). "Not found" is a fact (``None``), not an error; every
+  other error is raised as ``AnsibleAWSError`` to the module's single error path.
 
 Scopes (``SCOPE_EXPECTED``): kms, aurora, monitoring, secret - each checked by the verify entry point of the role
 that deploys it, with that role's own variables as the expected values.
 
-The secret's value is read only to compare its connection keys; the password is dropped at once and never
-stored in the facts.
+The secret's value is read only to compare its connection keys; the password is handed to ``hide`` and dropped at
+once, never stored in the facts.
 """
 
 from __future__ import annotations
 
-import json
-
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
+from ansible_collections.payments.auroradb.plugins.module_utils import cloudwatch, kms, rds, secretsmanager
 
 # Each scope is checked by the verify entry point of the role that deploys it, with that role's own settings as
 # the expected values (no defaults here: each value is written once, as the deploying role's default).
@@ -481,12 +476,8 @@ def evaluate(facts, names, scope, expected):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# AWS calls (read only)
+# AWS calls (read only), through the service layer
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def _code(error):
-    return error.response.get("Error", {}).get("Code", "") if hasattr(error, "response") else ""
 
 
 def services(scope):
@@ -494,97 +485,66 @@ def services(scope):
     return sorted({READ_SERVICES[read] for read in SCOPE_READS[scope]})
 
 
-def gather(clients, names, scope):
-    """What the checks of ``scope`` need, read with ``clients`` (service -> boto3 client with ``retry_decorator``).
+def gather(clients, names, scope, hide):
+    """What the checks of ``scope`` need, read with ``clients`` (service -> client from ``module.client(service,
+    retry_decorator=AWSRetry.jittered_backoff())``) through the service layer (kms, rds, cloudwatch,
+    secretsmanager).
 
     Keys (those the scope reads): kms_alias, kms_key, kms_rotation; cluster; cluster_parameters, instances; alarms;
-    secret, secret_value (without the password). A missing resource is ``None``; other errors propagate.
+    secret, secret_value (without the password; ``hide`` gets the password first, e.g. ``module.no_log_values.add``).
+    A missing resource is ``None``; every other error is raised as ``AnsibleAWSError`` (the module fails once).
     """
     reads = SCOPE_READS[scope]
     facts = {}
     if "kms" in reads:
         facts.update(_gather_kms(clients["kms"], names))
-    if "cluster" in reads:
-        facts["cluster"] = _gather_cluster(clients["rds"], names)
     if "members" in reads:
-        facts.update(_gather_members(clients["rds"], names, facts["cluster"]))
+        facts.update(_gather_cluster_and_members(clients["rds"], names))
+    elif "cluster" in reads:
+        facts["cluster"] = rds.describe_cluster(clients["rds"], names["cluster"])
     if "alarms" in reads:
-        alarm_names = [names["cpu_alarm"], names["storage_alarm"]]
-        found = clients["cloudwatch"].describe_alarms(AlarmNames=alarm_names, aws_retry=True).get("MetricAlarms", [])
-        facts["alarms"] = {a["AlarmName"]: a for a in found}
+        facts["alarms"] = cloudwatch.describe_alarms(
+            clients["cloudwatch"], [names["cpu_alarm"], names["storage_alarm"]]
+        )
     if "secret" in reads:
-        facts.update(_gather_secret(clients["secretsmanager"], names))
+        facts.update(_gather_secret(clients["secretsmanager"], names, hide))
     return facts
 
 
-def _gather_kms(kms, names):
-    aliases = kms.get_paginator("list_aliases").paginate().build_full_result()["Aliases"]
-    alias = next((a for a in aliases if a["AliasName"] == names["kms_alias"]), None)
-    facts = {"kms_alias": alias, "kms_key": None, "kms_rotation": None}
-    if alias and alias.get("TargetKeyId"):
-        try:
-            facts["kms_key"] = kms.describe_key(KeyId=alias["TargetKeyId"], aws_retry=True)["KeyMetadata"]
-            status = kms.get_key_rotation_status(KeyId=alias["TargetKeyId"], aws_retry=True)
-            facts["kms_rotation"] = status.get("KeyRotationEnabled")
-        except botocore.exceptions.ClientError as e:
-            if _code(e) != "NotFoundException":
-                raise
-    return facts
+def _gather_kms(client, names):
+    alias = kms.find_alias(client, names["kms_alias"])
+    target = (alias or {}).get("TargetKeyId")
+    key = kms.describe_key(client, target) if target else None
+    return {"kms_alias": alias, "kms_key": key, "kms_rotation": kms.rotation_enabled(client, target) if key else None}
 
 
-def _gather_cluster(rds, names):
-    try:
-        clusters = rds.describe_db_clusters(DBClusterIdentifier=names["cluster"], aws_retry=True)["DBClusters"]
-    except botocore.exceptions.ClientError as e:
-        if _code(e) != "DBClusterNotFoundFault":
-            raise
-        clusters = []
-    return clusters[0] if clusters else None
+def _gather_cluster_and_members(client, names):
+    """The cluster, its member instances and the values of its cluster parameter group (every parameter)."""
+    cluster, instances = rds.describe_cluster_and_members(client, names["cluster"])
+    group = (cluster or {}).get("DBClusterParameterGroup")
+    parameters = rds.describe_parameters(client, group, "cluster") if group else []
+    return {
+        "cluster": cluster,
+        "instances": instances,
+        "cluster_parameters": {p["ParameterName"]: p.get("ParameterValue") for p in parameters},
+    }
 
 
-def _gather_members(rds, names, cluster):
-    facts = {"cluster_parameters": {}, "instances": []}
-    if not cluster:
-        return facts
-    group = cluster.get("DBClusterParameterGroup")
-    if group:
-        pages = rds.get_paginator("describe_db_cluster_parameters").paginate(DBClusterParameterGroupName=group)
-        facts["cluster_parameters"] = {
-            p["ParameterName"]: p.get("ParameterValue") for p in pages.build_full_result()["Parameters"]
-        }
-    pages = rds.get_paginator("describe_db_instances").paginate(
-        Filters=[{"Name": "db-cluster-id", "Values": [names["cluster"]]}]
-    )
-    facts["instances"] = pages.build_full_result()["DBInstances"]
-    return facts
+def _gather_secret(client, names, hide):
+    secret = secretsmanager.describe_secret(client, names["secret"])
+    return {"secret": secret, "secret_value": _connection_view(client, secret, hide)}
 
 
-def _gather_secret(secrets, names):
-    facts = {"secret": None, "secret_value": None}
-    try:
-        facts["secret"] = secrets.describe_secret(SecretId=names["secret"], aws_retry=True)
-    except botocore.exceptions.ClientError as e:
-        if _code(e) != "ResourceNotFoundException":
-            raise
-    if facts["secret"]:
-        facts["secret_value"] = read_secret_value(secrets, names["secret"], keep_password=False)
-    return facts
+def _connection_view(client, secret, hide):
+    """The secret's current value without the password, or None when there is no readable JSON object.
 
-
-def read_secret_value(client, secret_id, keep_password=False):
-    """The secret's current JSON value as a dict (None if not JSON); without ``password`` unless asked."""
-    try:
-        answer = client.get_secret_value(SecretId=secret_id, aws_retry=True)
-    except botocore.exceptions.ClientError as e:
-        if _code(e) in ("ResourceNotFoundException", "InvalidRequestException"):
-            return None
-        raise
-    try:
-        value = json.loads(answer.get("SecretString") or "")
-    except ValueError:
+    A secret pending deletion or without an AWSCURRENT version has no value to read (AWS refuses the read); the
+    ``secret.connection`` check reports that rather than the module failing.
+    """
+    if not secret or secret.get("DeletedDate") or not secretsmanager.current_version_id(secret):
         return None
-    if not isinstance(value, dict):
+    try:
+        value = secretsmanager.get_current_value(client, secret["ARN"], hide)
+    except secretsmanager.SecretValueError:  # not a JSON object: a fact for the check, not an AWS error
         return None
-    if not keep_password:
-        value.pop("password", None)
-    return value
+    return secretsmanager.public_view(value)

@@ -179,15 +179,12 @@ cluster:
       type: int
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.payments.auroradb.plugins.module_utils import verify
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import failure
 
 # Option types of the expected values; no defaults (each is required for its scope: verify.SCOPE_EXPECTED).
 EXPECTED_TYPES = (
@@ -231,12 +228,14 @@ def main():
     if problems:
         module.fail_json(msg="; ".join(problems))
 
-    retry = AWSRetry.jittered_backoff()
-    clients = {service: module.client(service, retry_decorator=retry) for service in verify.services(scope)}
+    clients = {
+        service: module.client(service, retry_decorator=AWSRetry.jittered_backoff())
+        for service in verify.services(scope)
+    }
     try:
-        facts = verify.gather(clients, names, scope)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to read the stack for verification ({scope})")
+        facts = verify.gather(clients, names, scope, module.no_log_values.add)
+    except AnsibleAWSError as e:
+        module.fail_json(**failure(e))
 
     checks = verify.evaluate(facts, names, scope, {k: v for k, v in expected.items() if v is not None})
     module.exit_json(

@@ -65,3 +65,13 @@ def test_failure_reports_the_message_aws_answer_and_extra_keys(aws):
     assert reported["msg"].startswith("Failed to find KMS key alias/x: An error occurred (AccessDeniedException)")
     assert reported["error"]["code"] == "AccessDeniedException"
     assert failure(AuroraDbError("refused", pending_version="v2")) == {"msg": "refused", "pending_version": "v2"}
+
+
+def test_describe_key_and_rotation_of_a_missing_key_are_none(aws):
+    client, stub = aws("kms")
+    stub.add_response("describe_key", {"KeyMetadata": {"KeyId": KEY_ID, "KeyState": "Enabled"}}, {"KeyId": KEY_ID})
+    assert kms.describe_key(client, KEY_ID)["KeyState"] == "Enabled"
+    stub.add_response("get_key_rotation_status", {"KeyRotationEnabled": False}, {"KeyId": KEY_ID})
+    assert kms.rotation_enabled(client, KEY_ID) is False
+    stub.add_client_error("get_key_rotation_status", "NotFoundException", http_status_code=400)
+    assert kms.rotation_enabled(client, KEY_ID) is None

@@ -73,6 +73,19 @@ def test_other_errors_are_raised_with_what_failed(aws):
     assert e.value.message == "Failed to describe DB cluster c" and e.value.exception is not None
 
 
+def test_parameters_all_or_only_user_ones_and_a_missing_group_is_empty(aws):
+    client, stub = aws("rds")
+    every = [{"ParameterName": "rds.force_ssl", "ParameterValue": "1", "Source": "engine-default"}]
+    stub.add_response("describe_db_cluster_parameters", {"Parameters": every}, {"DBClusterParameterGroupName": "g"})
+    assert rds.describe_parameters(client, "g", "cluster") == every
+    stub.add_response(
+        "describe_db_cluster_parameters", {"Parameters": []}, {"DBClusterParameterGroupName": "g", "Source": "user"}
+    )
+    assert rds.describe_user_parameters(client, "g", "cluster") == []
+    stub.add_client_error("describe_db_cluster_parameters", "DBParameterGroupNotFound", http_status_code=404)
+    assert rds.describe_parameters(client, "g", "cluster") == []
+
+
 def test_no_instances_means_no_call(aws):
     client, _stub = aws("rds")
     assert rds.describe_instances(client, []) == []

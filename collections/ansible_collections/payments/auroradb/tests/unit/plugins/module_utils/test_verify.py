@@ -3,14 +3,18 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Control-plane check logic (module_utils/verify.evaluate), one scope at a time: a good stack passes every check,
 each broken API answer fails its check and only that one, and a scope refuses missing or foreign expected values.
-No AWS: the facts are dicts shaped like the API answers."""
+No AWS: the facts are dicts shaped like the API answers. ``gather`` is tested through the service layer against
+botocore's Stubber (the ``aws`` fixture): what each scope reads, "not found" as a fact, errors raised once, and the
+password handed to ``hide`` but never kept."""
 
 from __future__ import annotations
 
 import copy
+import datetime
+import json
 
-import botocore.exceptions
 import pytest
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 
 from ansible_collections.payments.auroradb.plugins.module_utils import verify
 from ansible_collections.payments.auroradb.plugins.module_utils.validation import derive_names
@@ -350,33 +354,88 @@ def test_every_expected_value_belongs_to_exactly_one_scope():
     assert set(verify.SCOPE_EXPECTED) == set(verify.SCOPE_NAMES) == set(verify.SCOPE_READS) == set(verify.SCOPE_CHECKS)
 
 
-class _Recorder:
-    """A boto3 client stand-in that records the calls and answers with empty results."""
+# --- gather: through the service layer, against botocore's Stubber (the ``aws`` fixture) --------------------------
 
-    def __init__(self, service, calls):
-        self.service, self.calls = service, calls
+PASSWORD = "s3cr3t-Pa55w0rd"
+VERSION = "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"
+SECRET_VALUE = {**good_facts()["secret_value"], "password": PASSWORD}
 
-    def __getattr__(self, operation):
-        def call(**kwargs):
-            self.calls.append(f"{self.service}.{operation}")
-            if operation == "describe_secret":
-                raise botocore.exceptions.ClientError({"Error": {"Code": "ResourceNotFoundException"}}, operation)
-            return {"DBClusters": [], "MetricAlarms": [], "Aliases": []}
 
-        return call
+def stub_stack(aws, scope, facts, secret_string=None):
+    """Clients for ``scope`` whose Stubbers answer, in the order ``gather`` asks, what ``facts`` describe (a fact
+    ``None`` is answered as "not found"); every queued answer must be consumed, any other call fails."""
+    clients, stubs = {}, {}
+    for service in verify.services(scope):
+        clients[service], stubs[service] = aws(service)
+    reads = verify.SCOPE_READS[scope]
+    if "kms" in reads:
+        kms = stubs["kms"]
+        kms.add_response("list_aliases", {"Aliases": [facts["kms_alias"]] if facts["kms_alias"] else []}, {})
+        if facts["kms_alias"]:
+            key = {"KeyId": KEY_ID}
+            if facts["kms_key"]:
+                kms.add_response("describe_key", {"KeyMetadata": facts["kms_key"]}, key)
+                kms.add_response("get_key_rotation_status", {"KeyRotationEnabled": facts["kms_rotation"]}, key)
+            else:
+                kms.add_client_error("describe_key", "NotFoundException", http_status_code=400, expected_params=key)
+    if "cluster" in reads:
+        rds, cluster = stubs["rds"], facts["cluster"]
+        if cluster:
+            rds.add_response("describe_db_clusters", {"DBClusters": [cluster]}, {"DBClusterIdentifier": CID})
+        else:
+            rds.add_client_error("describe_db_clusters", "DBClusterNotFoundFault", http_status_code=404)
+        if "members" in reads and cluster:
+            ids = [m["DBInstanceIdentifier"] for m in cluster["DBClusterMembers"]]
+            rds.add_response(
+                "describe_db_instances",
+                {"DBInstances": facts["instances"]},
+                {"Filters": [{"Name": "db-instance-id", "Values": ids}]},
+            )
+            parameters = [
+                {"ParameterName": k, **({"ParameterValue": v} if v is not None else {})}
+                for k, v in facts["cluster_parameters"].items()
+            ]
+            rds.add_response(
+                "describe_db_cluster_parameters",
+                {"Parameters": parameters},
+                {"DBClusterParameterGroupName": NAMES["parameter_group"]},  # every parameter, not only Source user
+            )
+    if "alarms" in reads:
+        stubs["cloudwatch"].add_response(
+            "describe_alarms",
+            {"MetricAlarms": list(facts["alarms"].values())},
+            {"AlarmNames": [NAMES["cpu_alarm"], NAMES["storage_alarm"]]},
+        )
+    if "secret" in reads:
+        sm, secret = stubs["secretsmanager"], facts["secret"]
+        if not secret:
+            sm.add_client_error("describe_secret", "ResourceNotFoundException", http_status_code=400)
+        else:
+            sm.add_response("describe_secret", secret, {"SecretId": NAMES["secret"]})
+            if secret_string is not None:
+                sm.add_response(
+                    "get_secret_value",
+                    {"ARN": secret["ARN"], "SecretString": secret_string},
+                    {"SecretId": secret["ARN"], "VersionStage": "AWSCURRENT"},
+                )
+    return clients, stubs
 
-    def get_paginator(self, operation):
-        recorder = self
 
-        class _Pages:
-            def paginate(self, **kwargs):
-                recorder.calls.append(f"{recorder.service}.{operation}")
-                return self
+def deployed_facts():
+    """``good_facts()`` as the APIs answer them (the secret describes its AWSCURRENT version)."""
+    facts = good_facts()
+    facts["secret"]["VersionIdsToStages"] = {VERSION: ["AWSCURRENT"]}
+    return facts
 
-            def build_full_result(self):
-                return {"Aliases": [], "Parameters": [], "DBInstances": []}
 
-        return _Pages()
+@pytest.mark.parametrize("scope", sorted(EXPECTED))
+def test_gather_reads_a_deployed_stack_and_every_check_passes(aws, scope):
+    facts, hidden = deployed_facts(), []
+    clients, _stubs = stub_stack(aws, scope, facts, secret_string=json.dumps(SECRET_VALUE))
+    gathered = verify.gather(clients, NAMES, scope, hidden.append)
+    assert gathered == {key: facts[key] for key in gathered}
+    assert [c["name"] for c in verify.evaluate(gathered, NAMES, scope, EXPECTED[scope]) if not c["passed"]] == []
+    assert hidden == ([PASSWORD] if scope == "secret" else [])
 
 
 @pytest.mark.parametrize(
@@ -388,14 +447,76 @@ class _Recorder:
         ("secret", ["kms", "rds", "secretsmanager"]),
     ],
 )
-def test_each_scope_reads_only_what_it_needs(scope, services):
-    calls = []
-    clients = {service: _Recorder(service, calls) for service in verify.services(scope)}
+def test_each_scope_reads_only_what_it_needs_and_a_missing_stack_is_no_error(aws, scope, services):
     assert verify.services(scope) == services
-    facts = verify.gather(clients, NAMES, scope)
-    assert sorted({c.split(".")[0] for c in calls}) == services
+    missing = {"kms_alias": None, "kms_key": None, "cluster": None, "alarms": {}, "secret": None}
+    clients, _stubs = stub_stack(aws, scope, missing)  # a call to anything else fails: KeyError or the Stubber
+    facts = verify.gather(clients, NAMES, scope, pytest.fail)
     # a missing stack is one failed check per resource, not an error
     assert all(not c["passed"] for c in verify.evaluate(facts, NAMES, scope, EXPECTED[scope]))
+
+
+def test_an_alias_without_its_key_reads_no_rotation(aws):
+    facts = {**good_facts(), "kms_key": None}
+    clients, _stubs = stub_stack(aws, "kms", facts)
+    gathered = verify.gather(clients, NAMES, "kms", pytest.fail)
+    assert gathered == {"kms_alias": facts["kms_alias"], "kms_key": None, "kms_rotation": None}
+    found = {c["name"]: c["found"] for c in verify.evaluate(gathered, NAMES, "kms", EXPECTED["kms"])}
+    assert found["kms.stack_key"] == f"alias {NAMES['kms_alias']} points at missing key {KEY_ID}"
+
+
+def test_the_password_is_hidden_and_never_kept_in_the_facts_or_the_checks(aws):
+    hidden = []
+    clients, _stubs = stub_stack(aws, "secret", deployed_facts(), secret_string=json.dumps(SECRET_VALUE))
+    facts = verify.gather(clients, NAMES, "secret", hidden.append)
+    checks = verify.evaluate(facts, NAMES, "secret", EXPECTED["secret"])
+    assert hidden == [PASSWORD]
+    assert "password" not in facts["secret_value"] and facts["secret_value"]["username"] == "dbadmin"
+    assert PASSWORD not in repr(facts) and PASSWORD not in repr(checks)
+    assert PASSWORD not in repr([verify.line(c) for c in checks])
+
+
+@pytest.mark.parametrize(
+    "change, secret_string",
+    [
+        ({}, "not json"),  # read, but not a JSON object
+        ({"DeletedDate": datetime.datetime(2026, 1, 1)}, None),  # pending deletion: AWS refuses the read, none made
+        ({"VersionIdsToStages": {VERSION: ["AWSPREVIOUS"]}}, None),  # no current version: nothing to read
+    ],
+)
+def test_an_unreadable_secret_value_fails_the_connection_check_not_the_module(aws, change, secret_string):
+    facts = deployed_facts()
+    facts["secret"].update(change)
+    clients, _stubs = stub_stack(aws, "secret", facts, secret_string=secret_string)
+    gathered = verify.gather(clients, NAMES, "secret", lambda password: None)
+    assert gathered["secret_value"] is None
+    results = {c["name"]: c for c in verify.evaluate(gathered, NAMES, "secret", EXPECTED["secret"])}
+    assert results["secret.connection"]["found"] == "no readable JSON value"
+    assert not results["secret.connection"]["passed"]
+
+
+@pytest.mark.parametrize(
+    "scope, service, operation",
+    [
+        ("kms", "kms", "list_aliases"),
+        ("aurora", "rds", "describe_db_clusters"),
+        ("monitoring", "cloudwatch", "describe_alarms"),
+        ("secret", "secretsmanager", "describe_secret"),
+    ],
+)
+def test_other_aws_errors_are_raised_once_as_ansible_aws_errors(aws, scope, service, operation):
+    clients, stubs = {}, {}
+    for name in verify.services(scope):
+        clients[name], stubs[name] = aws(name)
+    if scope in ("aurora", "secret"):  # what is read before the failing call: nothing found
+        stubs["kms"].add_response("list_aliases", {"Aliases": []})
+    if scope == "secret":
+        stubs["rds"].add_client_error("describe_db_clusters", "DBClusterNotFoundFault", http_status_code=404)
+    stubs[service].add_client_error(operation, "Throttling", http_status_code=400)  # retried
+    stubs[service].add_client_error(operation, "AccessDeniedException", "not allowed", http_status_code=403)
+    with pytest.raises(AnsibleAWSError) as e:
+        verify.gather(clients, NAMES, scope, pytest.fail)
+    assert str(e.value).startswith("Failed to ") and e.value.exception is not None
 
 
 def test_lines_say_pass_or_fail_with_expected_and_found():
@@ -406,18 +527,3 @@ def test_lines_say_pass_or_fail_with_expected_and_found():
     assert lines["cluster.backup_window"] == "PASS  cluster.backup_window  03:00-04:00"
     summary = verify.summary(evaluate_all(facts))
     assert summary["failed"] == 1 and summary["failed_checks"] == ["cluster.backup_retention"]
-
-
-class _Secrets:
-    def __init__(self, value):
-        self.value = value
-
-    def get_secret_value(self, SecretId, aws_retry=False):  # noqa: N803 - boto3 spelling
-        return {"SecretString": self.value}
-
-
-def test_secret_value_drops_the_password_unless_asked():
-    client = _Secrets('{"username": "dbadmin", "password": "s3cr3t", "host": "h"}')
-    assert verify.read_secret_value(client, "x") == {"username": "dbadmin", "host": "h"}
-    assert verify.read_secret_value(client, "x", keep_password=True)["password"] == "s3cr3t"
-    assert verify.read_secret_value(_Secrets("not json"), "x") is None
