@@ -8,9 +8,9 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: progress
 type: aggregate
+short_description: print progress lines while a task retries
 author:
   - payments platform team (!UNKNOWN)
-short_description: print progress lines while a task retries
 description:
   - When a task polls with C(until)/C(retries) and its result carries a C(progress) string
     (for example C(2/3 instances available)), print that string on every retry, so long waits

@@ -4,12 +4,10 @@
 """The one exception of the payments.auroradb service layer, and the error handlers built on amazon.aws.
 
 Every helper in ``kms.py``, ``secretsmanager.py``, ``cloudwatch.py`` and ``rds.py`` raises; none fails the module.
-A module catches once, in ``main()``, ours (AuroraDbError) and amazon.aws's (AnsibleRDSError) alike::
+A module catches once, in ``main()``, ours (AuroraDbError) and amazon.aws's (AnsibleRDSError) alike, through
+``run()``::
 
-    try:
-        module.exit_json(**ensure_present(module, client))
-    except AnsibleAWSError as e:
-        module.fail_json(**failure(e))
+    run(module, "rds", ensure_present if module.params["state"] == "present" else ensure_absent)
 
 "Not found" is not an error: the ``list_error_handler`` of each service returns a value (``None``, ``[]``).
 """
@@ -20,6 +18,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 
 class AuroraDbError(AnsibleAWSError):
@@ -56,3 +55,16 @@ def failure(error: AnsibleAWSError) -> dict:
     if response:
         result.update(camel_dict_to_snake_dict(response))
     return result
+
+
+def run(module, service, action):
+    """Run ``action(module, client)`` with the service's retrying client; exit with its result or fail once.
+
+    The client retries throttling and server errors with jittered backoff (``aws_retry=True`` on each call).
+    """
+    client = module.client(service, retry_decorator=AWSRetry.jittered_backoff())
+    try:
+        result = action(module, client)
+    except AnsibleAWSError as e:
+        module.fail_json(**failure(e))
+    module.exit_json(**result)

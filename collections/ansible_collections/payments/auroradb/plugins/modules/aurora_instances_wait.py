@@ -7,6 +7,8 @@ DOCUMENTATION = r"""
 module: aurora_instances_wait
 version_added: 0.1.0
 short_description: Wait a short while for an Aurora cluster and its instances to reach a state
+author:
+  - payments platform team (!UNKNOWN)
 description:
   - Polls DescribeDBClusters and DescribeDBInstances until every listed instance (and, unless
     O(wait_for_cluster=false), the cluster) reaches O(state), or until O(timeout) seconds have passed.
@@ -23,8 +25,6 @@ description:
   - Something that does not exist counts as C(deleted) for O(state=deleted) and is reported as
     C(not-found) for O(state=available) (it may not be visible yet, so the module keeps waiting).
   - In check mode it describes once and returns RV(done=true) without waiting.
-author:
-  - payments platform team (!UNKNOWN)
 options:
   cluster_identifier:
     description:
@@ -168,11 +168,9 @@ cluster:
 
 import time
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.payments.auroradb.plugins.module_utils.errors import failure
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import run
 from ansible_collections.payments.auroradb.plugins.module_utils.rds import (
     describe_cluster,
     describe_instances,
@@ -222,15 +220,10 @@ def main():
         poll_interval=dict(type="int", default=5),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("rds", retry_decorator=AWSRetry.jittered_backoff())
     # Identifiers are case-insensitive and RDS reports them in lower case.
     module.params["cluster_identifier"] = module.params["cluster_identifier"].lower()
     module.params["instance_identifiers"] = [i.lower() for i in module.params["instance_identifiers"]]
-    try:
-        report = wait(module, client)
-    except AnsibleAWSError as e:
-        module.fail_json(**failure(e))
-    module.exit_json(changed=False, **report)
+    run(module, "rds", lambda module, client: {"changed": False, **wait(module, client)})
 
 
 if __name__ == "__main__":

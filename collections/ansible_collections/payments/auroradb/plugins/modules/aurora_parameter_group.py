@@ -7,6 +7,8 @@ DOCUMENTATION = r"""
 module: aurora_parameter_group
 version_added: 0.1.0
 short_description: Manage an Aurora cluster or instance parameter group declaratively
+author:
+  - payments platform team (!UNKNOWN)
 description:
   - Creates, updates or deletes an RDS DB cluster parameter group (O(scope=cluster)) or DB parameter
     group (O(scope=instance)).
@@ -23,8 +25,6 @@ description:
   - Changes are sent in chunks of at most 20 parameters per call, with jittered-backoff retries.
   - The family of an existing group cannot change. The module refuses and explains what to do instead.
   - Supports check mode and diff mode (before and after of the changed parameters only).
-author:
-  - payments platform team (!UNKNOWN)
 options:
   name:
     description:
@@ -186,13 +186,12 @@ pending_reboot:
   sample: ["payment-db-cluster-dev-reader1", "payment-db-cluster-dev-writer"]
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError, is_ansible_aws_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.payments.auroradb.plugins.module_utils import rds
-from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, failure
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, run
 from ansible_collections.payments.auroradb.plugins.module_utils.parameter_groups import (
     family_from_engine,
     plan,
@@ -338,15 +337,7 @@ def main():
         required_together=[["engine", "engine_version"]],
         supports_check_mode=True,
     )
-    client = module.client("rds", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        if module.params["state"] == "present":
-            result = ensure_present(module, client)
-        else:
-            result = ensure_absent(module, client)
-    except AnsibleAWSError as e:
-        module.fail_json(**failure(e))
-    module.exit_json(**result)
+    run(module, "rds", ensure_present if module.params["state"] == "present" else ensure_absent)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: cloudwatch_alarm_tags
 short_description: Manage the tags of a CloudWatch alarm
+author:
+  - payments platform team (!UNKNOWN)
 version_added: 0.1.0
 description:
   - Sets the tags of an existing CloudWatch alarm. C(amazon.aws.cloudwatch_metric_alarm) 11.4 has no tag option,
@@ -22,8 +24,6 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
-author:
-  - payments platform team (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -43,13 +43,11 @@ tags:
   sample: {"environment": "dev"}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.payments.auroradb.plugins.module_utils import cloudwatch
-from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, failure
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, run
 
 
 def ensure_tags(module, client):
@@ -80,12 +78,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    client = module.client("cloudwatch", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        result = ensure_tags(module, client)
-    except AnsibleAWSError as e:
-        module.fail_json(**failure(e))
-    module.exit_json(**result)
+    run(module, "cloudwatch", ensure_tags)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: db_secret
 short_description: Database credentials secret whose password is generated once and never overwritten
+author:
+  - payments platform team (!UNKNOWN)
 version_added: 0.1.0
 description:
   - Creates a Secrets Manager secret holding a JSON document with the keys C(username) and C(password) for a
@@ -88,8 +90,6 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
-author:
-  - payments platform team (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -161,7 +161,6 @@ updated_keys:
 
 import json
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -169,7 +168,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 
 from ansible_collections.payments.auroradb.plugins.module_utils import kms
 from ansible_collections.payments.auroradb.plugins.module_utils import secretsmanager as sm
-from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, failure
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, run
 
 
 def kms_key_changed(module, desired, current):
@@ -398,13 +397,7 @@ def main():
     if not 4 <= module.params["password_length"] <= 4096:
         module.fail_json(msg="password_length must be between 4 and 4096")
 
-    client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
-    ensure = ensure_present if module.params["state"] == "present" else ensure_absent
-    try:
-        result = ensure(module, client)
-    except AnsibleAWSError as e:
-        module.fail_json(**failure(e))
-    module.exit_json(**result)
+    run(module, "secretsmanager", ensure_present if module.params["state"] == "present" else ensure_absent)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: db_verify
 short_description: Check the payments Aurora cluster's endpoints from the database side (data plane)
+author:
+  - payments platform team (!UNKNOWN)
 version_added: 0.2.0
 description:
   - Logs in with the master credentials over TLS with certificate and host name verification, writes a probe
@@ -78,8 +80,6 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-author:
-  - payments platform team (!UNKNOWN)
 """
 
 EXAMPLES = r"""

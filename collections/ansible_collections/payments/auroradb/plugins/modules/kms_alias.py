@@ -8,6 +8,8 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: kms_alias
 short_description: Point a KMS alias at a key, or remove the alias
+author:
+  - payments platform team (!UNKNOWN)
 version_added: 0.1.0
 description:
   - Creates or updates a KMS alias so it points at O(target_key_id), or deletes it.
@@ -31,8 +33,6 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-author:
-  - payments platform team (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -63,12 +63,10 @@ alias:
       sample: 1234abcd-12ab-34cd-56ef-1234567890ab
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.payments.auroradb.plugins.module_utils import kms
-from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, failure
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, run
 
 
 def view(alias):
@@ -97,6 +95,20 @@ def ensure_absent(module, client, name, current):
     return kms.delete_alias(client, name), None
 
 
+def converge(module, client):
+    """Find the alias, create, re-point or remove it as the state asks; the module's result."""
+    name = kms.alias_name(module.params["name"])
+    ensure = ensure_present if module.params["state"] == "present" else ensure_absent
+    current = kms.find_alias(client, name)
+    changed, alias = ensure(module, client, name, current)
+    result = {"changed": changed}
+    if alias:
+        result["alias"] = view(alias)
+    if module._diff:
+        result["diff"] = {"before": view(current), "after": view(alias)}
+    return result
+
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
@@ -107,20 +119,7 @@ def main():
         required_if=[("state", "present", ["target_key_id"])],
         supports_check_mode=True,
     )
-    client = module.client("kms", retry_decorator=AWSRetry.jittered_backoff())
-    name = kms.alias_name(module.params["name"])
-    ensure = ensure_present if module.params["state"] == "present" else ensure_absent
-    try:
-        current = kms.find_alias(client, name)
-        changed, alias = ensure(module, client, name, current)
-    except AnsibleAWSError as e:
-        module.fail_json(**failure(e))
-    result = {"changed": changed}
-    if alias:
-        result["alias"] = view(alias)
-    if module._diff:
-        result["diff"] = {"before": view(current), "after": view(alias)}
-    module.exit_json(**result)
+    run(module, "kms", converge)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: rotation_package
 short_description: Build the deployment package of the PostgreSQL rotation function
+author:
+  - payments platform team (!UNKNOWN)
 version_added: 0.2.0
 description:
   - Builds a deterministic zip holding the rotation function, the CA bundle it verifies the database
@@ -33,8 +35,6 @@ options:
     description:
       - Where to write the zip. Default a content-addressed file in the system's temporary directory.
     type: path
-author:
-  - payments platform team (!UNKNOWN)
 requirements:
   - pg8000, scramp, asn1crypto, python-dateutil and six installed at the pinned versions (requirements.txt)
 """

@@ -8,6 +8,8 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: secret_rotation
 short_description: Rotation schedule of a Secrets Manager secret, on-demand rotation and repair of a failed one
+author:
+  - payments platform team (!UNKNOWN)
 version_added: 0.1.0
 description:
   - Enables, updates or disables the rotation of an existing Secrets Manager secret (C(RotateSecret),
@@ -113,8 +115,6 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-author:
-  - payments platform team (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -224,13 +224,11 @@ version_id:
 
 import uuid
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.payments.auroradb.plugins.module_utils import rotation
 from ansible_collections.payments.auroradb.plugins.module_utils import secretsmanager as sm
-from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, failure
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, run
 
 POLL_INTERVAL = 2
 
@@ -389,12 +387,7 @@ def main():
     if module.params["wait_timeout"] < 1:
         module.fail_json(msg="wait_timeout must be at least 1 second")
 
-    client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
-    ensure = ensure_present if module.params["state"] == "present" else ensure_absent
-    try:
-        module.exit_json(**ensure(module, client))
-    except AnsibleAWSError as e:
-        module.fail_json(**failure(e))
+    run(module, "secretsmanager", ensure_present if module.params["state"] == "present" else ensure_absent)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: stack_verify
 short_description: Check a deployed payments Aurora stack against the expected settings (control plane)
+author:
+  - payments platform team (!UNKNOWN)
 version_added: 0.2.0
 description:
   - Read-only. Checks one part (O(scope)) of the deployed stack against the expected values given, which the
@@ -103,8 +105,6 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-author:
-  - payments platform team (!UNKNOWN)
 """
 
 EXAMPLES = r"""

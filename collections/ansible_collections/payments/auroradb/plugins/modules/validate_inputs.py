@@ -8,6 +8,8 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: validate_inputs
 short_description: Check the payments Aurora settings before any AWS call
+author:
+  - payments platform team (!UNKNOWN)
 version_added: 0.1.0
 description:
   - >-
@@ -195,8 +197,6 @@ attributes:
     support: none
 notes:
   - The rules and their reasons live in C(plugins/module_utils/validation.py) of the collection.
-author:
-  - payments platform team (!UNKNOWN)
 """
 
 EXAMPLES = r"""
