@@ -14,7 +14,7 @@ LOCALCLOUD_STATE_DIR ?= $(CURDIR)/.localcloud
 export LOCALCLOUD_PORT LOCALCLOUD_STATE_DIR
 ENV_SUFFIX ?= local
 
-.PHONY: help setup test test-lane lint sanity unit localcloud-test rotation-test verify-test integration integration-stack integration-other molecule molecule-default builder-test demo demo-down \
+.PHONY: help setup test test-lane lint sanity unit localcloud-test rotation-test verify-test integration integration-stack integration-other molecule builder-test demo demo-down \
         localcloud-up localcloud-down clean
 
 help:  ## list targets
@@ -64,7 +64,7 @@ verify-test: setup  ## db_verify against a real PostgreSQL 15 writer + hot stand
 integration: setup  ## playbooks and modules against local clouds (bad input, lifecycle, rotation, verify, demo)
 	$(BIN)/python -m pytest -q tests/integration
 
-# The same tests in two halves of similar length, so `make test` can run them side by side with molecule.
+# The same tests in two parts: the shared stack (one lane of `make test`) and the rest (the other lane).
 INTEGRATION_STACK := tests/integration/test_stack.py tests/integration/test_demo.py
 integration-stack: setup  ## one shared stack: life cycle, verify.yml's checks, rotation; and `make demo` as a user runs it
 	$(BIN)/python -m pytest -q $(INTEGRATION_STACK)
@@ -75,11 +75,8 @@ integration-other: setup  ## every other integration test (bad input, the module
 builder-test: setup  ## execution environment: ansible-builder create writes a build context
 	$(BIN)/python -m pytest -q tests/test_execution_environment.py
 
-molecule: setup  ## every molecule scenario against a local cloud
+molecule: setup  ## molecule (scenario default: plan on empty, converge, idempotence, verify, plan = no change, teardown)
 	molecule test --all
-
-molecule-default: setup  ## one scenario, for iteration
-	molecule test -s default
 
 localcloud-up: setup
 	$(BIN)/localcloud up --port $(LOCALCLOUD_PORT) --state-dir $(LOCALCLOUD_STATE_DIR)

@@ -156,18 +156,6 @@ options:
       - At most 47 of them, since every resource also carries C(environment), C(project) and C(managed-by)
         and AWS allows 50 tags.
     type: dict
-  access_key:
-    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
-    type: str
-    aliases: [aws_access_key_id, aws_access_key]
-  secret_key:
-    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
-    type: str
-    aliases: [aws_secret_access_key, aws_secret_key]
-  session_token:
-    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
-    type: str
-    aliases: [aws_session_token]
   profile:
     description: AWS profile; only copied into RV(plan.connection) (with O(region) given).
     type: str
@@ -176,18 +164,6 @@ options:
     description: AWS endpoint URL; only copied into RV(plan.connection) (with O(region) given).
     type: str
     aliases: [aws_endpoint_url]
-  aws_ca_bundle:
-    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
-    type: path
-  validate_certs:
-    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
-    type: bool
-  aws_config:
-    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
-    type: dict
-  debug_botocore_endpoint_logs:
-    description: Ignored (accepted so that C(module_defaults) for the AWS group cannot break this module).
-    type: bool
 attributes:
   check_mode:
     description: Runs the same checks in check mode; it never changes anything anyway.
@@ -392,17 +368,11 @@ SETTINGS_SPEC = dict(
     tags=dict(type="dict"),
 )
 
-# The common options of amazon.aws modules, accepted and ignored (module_defaults may pass them).
-IGNORED_AWS_SPEC = dict(
-    access_key=dict(type="str", aliases=["aws_access_key_id", "aws_access_key"], no_log=False),
-    secret_key=dict(type="str", aliases=["aws_secret_access_key", "aws_secret_key"], no_log=True),
-    session_token=dict(type="str", aliases=["aws_session_token"], no_log=True),
+# Connection settings copied into the plan (never credentials: the module is not in the AWS action group, so
+# module_defaults do not reach it, and it makes no AWS call).
+CONNECTION_SPEC = dict(
     profile=dict(type="str", aliases=["aws_profile"]),
     endpoint_url=dict(type="str", aliases=["aws_endpoint_url"]),
-    aws_ca_bundle=dict(type="path"),
-    validate_certs=dict(type="bool"),
-    aws_config=dict(type="dict"),
-    debug_botocore_endpoint_logs=dict(type="bool"),
 )
 
 
@@ -424,7 +394,7 @@ def run(params):
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(SETTINGS_SPEC, **IGNORED_AWS_SPEC), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=dict(SETTINGS_SPEC, **CONNECTION_SPEC), supports_check_mode=True)
     problems, result = run(module.params)
     if problems:
         module.fail_json(msg="; ".join(problems), problems=problems)
