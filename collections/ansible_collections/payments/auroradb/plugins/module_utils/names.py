@@ -13,7 +13,6 @@ promotion tier, and ``build_plan()`` assembles the parts of the stack plan that 
 
 from __future__ import annotations
 
-DEFAULT_READER_COUNT = 2
 MAX_READER_COUNT = 15
 DEFAULT_TAGS = {"project": "payments-auroradb", "managed-by": "ansible"}  # plus environment: <suffix>
 AZ_LETTERS = ("a", "b", "c")
@@ -54,18 +53,22 @@ def _is_int(value):
 
 
 def reader_count_for_names(reader_count):
-    """The reader count names are derived for: the given one when valid, else the default."""
+    """The reader count names are derived for: the given one when valid, else none (the writer's name only).
+
+    The count itself is the aurora role's (``auroradb_aurora_reader_count``); until its validation has run (or
+    when the count is invalid, which that validation reports) only the writer is named.
+    """
     if _is_int(reader_count) and 0 <= reader_count <= MAX_READER_COUNT:
         return reader_count
-    return DEFAULT_READER_COUNT
+    return 0
 
 
-def instance_roles(reader_count=DEFAULT_READER_COUNT):
+def instance_roles(reader_count=None):
     """writer, reader1..readerN."""
     return ["writer"] + [f"reader{n}" for n in range(1, reader_count_for_names(reader_count) + 1)]
 
 
-def name_rules(reader_count=DEFAULT_READER_COUNT):
+def name_rules(reader_count=None):
     """Every (template, limit, what) a suffix goes into, DB instances included."""
     rules = [(template, limit, what) for _key, template, limit, what in NAME_TEMPLATES]
     rules.extend(
@@ -75,7 +78,7 @@ def name_rules(reader_count=DEFAULT_READER_COUNT):
     return rules
 
 
-def max_env_suffix_length(reader_count=DEFAULT_READER_COUNT):
+def max_env_suffix_length(reader_count=None):
     """Longest suffix every derived name can take: (length, binding template, its limit, what it names).
 
     With 2 readers the binding name is the DB instance identifier ``payment-db-cluster-<sfx>-reader2``
@@ -89,7 +92,7 @@ def max_env_suffix_length(reader_count=DEFAULT_READER_COUNT):
     return best
 
 
-def derive_names(env_suffix, reader_count=DEFAULT_READER_COUNT):
+def derive_names(env_suffix, reader_count=None):
     """Every resource name derived from the environment suffix (docs/design-contract.md)."""
     names = {key: template.replace(SFX, env_suffix) for key, template, _limit, _what in NAME_TEMPLATES}
     instance = INSTANCE_TEMPLATE.replace(SFX, env_suffix)
@@ -121,7 +124,7 @@ def availability_zones(region, zones=None):
     return [f"{region}{letter}" for letter in AZ_LETTERS]
 
 
-def instances(env_suffix, zones, reader_count=DEFAULT_READER_COUNT):
+def instances(env_suffix, zones, reader_count=None):
     """The DB instances, writer first (the first instance created in a cluster becomes its writer).
 
     The writer goes to the first zone, the readers round-robin over the others (all in the first zone when

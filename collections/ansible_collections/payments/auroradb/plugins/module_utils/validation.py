@@ -22,7 +22,6 @@ import unicodedata
 # Names, tags and the plan live in names.py; imported here for the checks, and NAME_TEMPLATES and derive_names
 # for callers that still import them from this module.
 from ansible_collections.payments.auroradb.plugins.module_utils.names import (  # noqa: F401 pylint: disable=unused-import
-    DEFAULT_READER_COUNT,
     MAX_READER_COUNT,
     NAME_TEMPLATES,
     derive_names,
@@ -139,7 +138,7 @@ def _int_range(option, value, low, high, why=""):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def check_env_suffix(value, reader_count=DEFAULT_READER_COUNT):
+def check_env_suffix(value, reader_count=None):
     """Lowercase letters, digits and single hyphens, starting with a letter, short enough for every name."""
     option = "env_suffix"
     if not isinstance(value, str):
@@ -692,7 +691,7 @@ def validate(settings):
         if option in given:
             problems.extend(check(given[option], *context))
 
-    run("env_suffix", check_env_suffix, given.get("reader_count", DEFAULT_READER_COUNT))
+    run("env_suffix", check_env_suffix, given.get("reader_count"))
     run("region", check_region)
     run("availability_zones", check_availability_zones, given.get("region"))
     run("vpc_cidr", check_vpc_cidr)

@@ -9,7 +9,7 @@ from ansible_collections.payments.auroradb.plugins.module_utils import names, va
 
 
 def test_max_suffix_length_comes_from_the_longest_instance_identifier():
-    length, template, limit, what = names.max_env_suffix_length()
+    length, template, limit, what = names.max_env_suffix_length(2)
     assert (length, template, limit, what) == (36, "payment-db-cluster-<sfx>-reader2", 63, "DB instance identifier")
     assert names.max_env_suffix_length(0)[:2] == (37, "payment-db-cluster-<sfx>-writer")
     assert names.max_env_suffix_length(15)[:2] == (35, "payment-db-cluster-<sfx>-reader15")
@@ -28,7 +28,7 @@ def test_every_name_at_max_suffix_fits_its_limit(reader_count):
 
 
 def test_derived_names_follow_the_contract():
-    derived = names.derive_names("dev")
+    derived = names.derive_names("dev", 2)
     assert derived == {
         "vpc": "payment-db-vpc-dev",
         "cluster": "payment-db-cluster-dev",

@@ -337,13 +337,13 @@ def test_each_suffix_rule_is_reported_separately():
 
 def test_suffix_of_exactly_max_length_is_accepted():
     suffix = "a" * 36
-    assert validation.check_env_suffix(suffix) == []
+    assert validation.check_env_suffix(suffix, 2) == []
     assert problems_with(env_suffix=suffix) == []
 
 
 def test_suffix_one_over_max_length_is_refused_with_the_reason():
     suffix = "a" * 37
-    (problem,) = validation.check_env_suffix(suffix)
+    (problem,) = validation.check_env_suffix(suffix, 2)
     assert problem.startswith("auroradb_env_suffix: must be at most 36 characters")
     assert "'payment-db-cluster-<sfx>-reader2'" in problem
     assert "63 characters" in problem and "got 37 characters" in problem

@@ -19,7 +19,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.payments.auroradb.plugins.module_utils import verify
 from ansible_collections.payments.auroradb.plugins.module_utils.validation import derive_names
 
-NAMES = derive_names("dev")
+NAMES = derive_names("dev", 2)
 KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 CID = NAMES["cluster"]
