@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from http import HTTPStatus
 from xml.sax.saxutils import escape
+
+_PHRASES = {status.value: status.phrase for status in HTTPStatus}
 
 
 class AwsError(Exception):
@@ -20,7 +23,7 @@ class AwsError(Exception):
 
 def render(error: AwsError, service: str, protocol: str) -> tuple[str, list[tuple[str, str]], bytes]:
     request_id = str(uuid.uuid4())
-    status = f"{error.status} {'Bad Request' if error.status < 500 else 'Service Unavailable'}"
+    status = f"{int(error.status)} {_PHRASES.get(int(error.status), 'Error')}"
     if protocol == "json":
         body = json.dumps({"__type": error.code, "message": error.message}).encode()
         headers = [

@@ -243,6 +243,17 @@ GAPS: tuple[Gap, ...] = (
             _LC + "test_parameter_status.py::test_instance_parameter_group_pending_reboot_until_reboot",
         ),
     ),
+    Gap(
+        "25",
+        "*",
+        "moto or a hook raising answers LocalCloudUnsupported 501 (not retried), traceback in the log",
+        ("middleware:unsupported",),
+        (
+            _LC + "test_failfast.py::test_emulator_crash_fails_fast_through_boto3",
+            _LC + "test_failfast.py::test_emulator_crash_fails_fast_through_aws_retry",
+            _LC + "test_failfast.py::test_unimplemented_action_fails_fast_with_traceback_in_the_log",
+        ),
+    ),
 )
 
 

@@ -27,6 +27,7 @@ from .envelope import Envelope, parse, read_body
 from .errors import AwsError, render
 
 log = logging.getLogger("localcloud")
+UNSUPPORTED = "LocalCloudUnsupported"  # the error code of an emulator failure (HTTP 501, not retried)
 
 _BEFORE: dict[tuple[str, str], list[Callable]] = defaultdict(list)
 _AFTER: dict[tuple[str, str], list[Callable]] = defaultdict(list)
@@ -99,9 +100,9 @@ class LocalCloudApp:
                     out = hook_after(env, status, out)
         except AwsError as err:
             status, headers, out = render(err, env.service, env.protocol)
-        except Exception as exc:  # a hook bug must surface as a 500, not kill the server
-            log.exception("local cloud hook failed for %s.%s", env.service, env.action)
-            status, headers, out = render(AwsError("InternalFailure", str(exc), 500, False), env.service, env.protocol)
+        except Exception as exc:  # an emulator bug (moto or a hook): fail fast, never a retryable 500
+            log.exception("local cloud cannot handle %s.%s", env.service, env.action)
+            status, headers, out = render(unsupported(env, exc), env.service, env.protocol)
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         headers.append(("Content-Length", str(len(out))))
         for layer in self.layers:
@@ -136,6 +137,27 @@ def _run_before_hooks(env: Envelope) -> Respond | None:
     except Respond as answer:
         return answer
     return None
+
+
+def unsupported(env: Envelope, exc: Exception) -> AwsError:
+    """Gap 25: moto (or a hook) raised: answer ``LocalCloudUnsupported`` 501, which no AWS client retries.
+
+    A Python exception here is a bug or a gap of the emulator, never an AWS-side transient fault, so the
+    answer must not be one botocore (500/502/503/504, throttling and transient codes) or amazon.aws's
+    ``AWSRetry`` (``InternalFailure``, ``ServiceUnavailable``, ...) would retry for minutes. The traceback
+    goes to the local cloud's log. AWS-side retryable errors come from the fault layer, as told.
+    """
+    return AwsError(
+        UNSUPPORTED,
+        f"The local cloud cannot handle {env.service} {env.action}: {type(exc).__name__}: {exc}"
+        " (traceback in the local cloud's log)",
+        HTTPStatus.NOT_IMPLEMENTED,
+        sender=False,
+    )
+
+
+# Behaviour of the middleware itself that closes a gap (listed in the gap registry like hooks and patches).
+BEHAVIOURS: tuple[Callable, ...] = (unsupported,)
 
 
 def registered() -> list[Callable]:

@@ -49,7 +49,7 @@ def test_ids_are_unique_and_described_in_one_line():
 def test_every_hook_and_patch_is_registered():
     _load_everything()
     listed = gaps.by_fix()
-    sites = [_name(fn) for fn in middleware.registered() + patches.PATCHES]
+    sites = [_name(fn) for fn in middleware.registered() + patches.PATCHES + list(middleware.BEHAVIOURS)]
     assert sites, "no hooks found"
     assert [site for site in sites if site not in listed] == []
     # and the other way round: a listed fix is a hook or patch the local cloud actually uses
