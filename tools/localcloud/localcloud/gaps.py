@@ -254,6 +254,21 @@ GAPS: tuple[Gap, ...] = (
             _LC + "test_failfast.py::test_unimplemented_action_fails_fast_with_traceback_in_the_log",
         ),
     ),
+    Gap(
+        "26",
+        "rds",
+        "DescribeDBEngineVersions answers for aurora-postgresql 13-16 and aurora-mysql 3.0x (moto lacks it)",
+        ("hooks.engine_versions:describe_engine_versions",),
+        (
+            _LC + "test_engine_versions.py::test_aurora_postgresql_versions_as_on_aws",
+            _LC + "test_engine_versions.py::test_valid_upgrade_targets",
+            _LC + "test_engine_versions.py::test_engine_version_family_and_filters_select",
+            _LC + "test_engine_versions.py::test_default_only",
+            _LC + "test_engine_versions.py::test_pagination",
+            _LC + "test_engine_versions.py::test_aurora_mysql_minimal",
+            _LC + "test_engine_versions.py::test_rds_engine_versions_info_module",
+        ),
+    ),
 )
 
 

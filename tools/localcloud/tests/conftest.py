@@ -1,11 +1,14 @@
 """The local cloud's own tests: fixtures come from the harness plugin, localcloud.testing (``cloud``,
-``network``, ``start_cloud``, ...); here only the guard against real AWS credentials."""
+``network``, ``start_cloud``, ...); here the guard against real AWS credentials and ``plain_moto``, plain moto's
+own server for tests that show a gap on plain moto next to its fix on the local cloud."""
 
 from __future__ import annotations
 
 import os
 
 import pytest
+
+from localcloud.testing import free_port
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +17,17 @@ def _no_real_aws(monkeypatch):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     os.environ.setdefault("AWS_CONFIG_FILE", "/dev/null")
+
+
+@pytest.fixture(scope="session")
+def plain_moto():
+    """Plain moto's own threaded server in this process (what the local cloud wraps): its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()

@@ -25,10 +25,8 @@ from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 from moto.kms.models import KmsBackend
 from moto.rds.models import RDSBackend
-from moto.server import ThreadedMotoServer
 
 from localcloud.middleware import UNSUPPORTED
-from localcloud.testing import free_port
 
 CRASH = "emulator bug on purpose"
 # service -> (moto backend class, method made to raise, the action, the boto3 call reaching it)
@@ -37,18 +35,6 @@ CALLS = {
     "kms": (KmsBackend, "list_keys", "ListKeys", lambda client: client.list_keys()),
 }
 DUMMY = {"region_name": "us-east-1", "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-
-
-@pytest.fixture(scope="module")
-def plain_moto():
-    """Plain moto's own threaded server, in this process (so the same monkeypatch makes it crash)."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
 
 
 @pytest.fixture(params=["plain-moto", "localcloud"])
