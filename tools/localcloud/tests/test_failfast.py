@@ -1,14 +1,13 @@
 """Gap 25: an emulator failure (moto or a hook raising) fails fast instead of being retried for minutes.
 
-Plain moto 5.2.5 answers a Python exception with an HTML "500 Internal Server Error" page: no AWS error at
-all; botocore retries it for JSON services (HTTP 500 is transient in both retry modes) and cannot parse it
-for query services (ResponseParserError). The
-local cloud used to answer a well-formed ``InternalFailure`` 500, which botocore *and* amazon.aws's
-``AWSRetry`` retry. The local cloud now answers ``LocalCloudUnsupported`` with HTTP 501 in the service's wire
-format, which neither retries, and logs the traceback. Faults injected on purpose stay retryable.
+Plain moto 5.2.5 answers a Python exception with an HTML "500 Internal Server Error" page, no AWS error at
+all: botocore retries it for JSON services (HTTP 500 is transient in both retry modes) and cannot parse it for
+query services (ResponseParserError). The local cloud used to answer a well-formed ``InternalFailure`` 500,
+which botocore *and* amazon.aws's ``AWSRetry`` retry. It now answers ``LocalCloudUnsupported`` with HTTP 501
+in the service's wire format, which neither retries, and logs the traceback. Injected faults stay retryable.
 
-The ``target`` parameter runs the same crash against plain moto (asserting the gap: the request is retried)
-and against the local cloud (asserting the fix), so the tests keep proving the gap exists.
+The ``target`` parameter runs the same crash against plain moto (asserting the gap: an HTML 500, retried where
+botocore can read it) and against the local cloud (asserting the fix), so the tests keep proving the gap exists.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ SOURCES = ("user", "system", "engine-default")
 
 _NAMESPACE = "http://rds.amazonaws.com/doc/2014-10-31/"
 # Family names AWS has: one we have no catalogue for goes on to moto, anything else is an error.
-_AWS_FAMILY = re.compile(
+AWS_FAMILY = re.compile(
     r"(aurora|aurora-mysql|aurora-postgresql|postgres|mysql|mariadb|neptune|docdb|(custom-)?oracle-(ee|se2)(-cdb)?"
     r"|(custom-)?sqlserver-(ee|se|ex|web|dev)|db2-(ae|ce|se))(-?\d+(\.\d+)*)?"
 )
@@ -136,14 +136,14 @@ def describe_engine_defaults(env: Envelope) -> None:
         )
     parameters = catalogue(family.lower())
     if parameters is None:
-        if _AWS_FAMILY.fullmatch(family):
+        if AWS_FAMILY.fullmatch(family):
             return
         raise AwsError("InvalidParameterValue", f"ParameterGroupFamily {family} is not a valid parameter group family")
-    page, marker = _page(env, _filtered(env, [_as_default(p) for p in parameters[level]]))
-    _respond(
+    shown, marker = page(env, _filtered(env, [_as_default(p) for p in parameters[level]]))
+    respond(
         action,
         f"<EngineDefaults><DBParameterGroupFamily>{escape(family.lower())}</DBParameterGroupFamily>"
-        f"{_marker_xml(marker)}{_parameters_xml(page)}</EngineDefaults>",
+        f"{marker_xml(marker)}{_parameters_xml(shown)}</EngineDefaults>",
     )
 
 
@@ -161,8 +161,8 @@ def describe_group_parameters(env: Envelope) -> None:
                 "InvalidParameterValue", f"Invalid value {source} for Source. Must be one of: {', '.join(SOURCES)}"
             )
         parameters = [p for p in parameters if p["Source"] == source]
-    page, marker = _page(env, _filtered(env, parameters))
-    _respond(action, _parameters_xml(page) + _marker_xml(marker))
+    shown, marker = page(env, _filtered(env, parameters))
+    respond(action, _parameters_xml(shown) + marker_xml(marker))
 
 
 def _as_default(entry: dict) -> dict:
@@ -193,7 +193,7 @@ def _filtered(env: Envelope, parameters: list[dict]) -> list[dict]:
     return parameters if wanted is None else [p for p in parameters if p["ParameterName"] in wanted]
 
 
-def _page(env: Envelope, items: list[dict]) -> tuple[list[dict], str | None]:
+def page(env: Envelope, items: list[dict]) -> tuple[list[dict], str | None]:
     """MaxRecords (20-100, default 100) and Marker, as on AWS; the marker is the next record's index."""
     raw = env.param("MaxRecords")
     try:
@@ -266,7 +266,7 @@ def reset_group(env: Envelope) -> None:
             "Either ResetAllParameters must be true or a list of parameters to reset must be given.",
         )
     name_field = _KINDS[level][0]
-    _respond(action, f"<{name_field}>{escape(group.name)}</{name_field}>")
+    respond(action, f"<{name_field}>{escape(group.name)}</{name_field}>")
 
 
 def _requested(env: Envelope, group: Group, allow_empty: bool = False) -> list[dict]:
@@ -354,11 +354,11 @@ def _parameter_xml(parameter: dict) -> str:
     return "<Parameter>" + "".join(parts) + "</Parameter>"
 
 
-def _marker_xml(marker: str | None) -> str:
+def marker_xml(marker: str | None) -> str:
     return f"<Marker>{marker}</Marker>" if marker else ""
 
 
-def _respond(action: str, result: str) -> None:
+def respond(action: str, result: str) -> None:
     request_id = str(uuid.uuid4())
     body = (
         f'<?xml version="1.0" encoding="UTF-8"?><{action}Response xmlns="{_NAMESPACE}"><{action}Result>'

@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape
 from ..envelope import Envelope
 from ..errors import AwsError
 from ..middleware import before
-from .catalogue import _AWS_FAMILY, DATA_DIR, _marker_xml, _page, _respond
+from .catalogue import AWS_FAMILY, DATA_DIR, marker_xml, page, respond
 
 _FILTER = re.compile(r"Filters\.(?:Filter|member)\.\d+\.Name")
 # Engines AWS has (the DescribeDBEngineVersions documentation's list); others are InvalidParameterValue.
@@ -151,7 +151,7 @@ def describe_engine_versions(env: Envelope) -> None:
     engine, family = env.param("Engine"), env.param("DBParameterGroupFamily")
     if engine and not _AWS_ENGINES.fullmatch(engine):
         raise AwsError("InvalidParameterValue", f"Invalid DB engine: {engine}")
-    if family and not _AWS_FAMILY.fullmatch(family):
+    if family and not AWS_FAMILY.fullmatch(family):
         raise AwsError("InvalidParameterValue", f"ParameterGroupFamily {family} is not a valid parameter group family")
     catalogued = {v["Engine"] for v in versions()}
     families = {v["DBParameterGroupFamily"] for v in versions()}
@@ -160,10 +160,10 @@ def describe_engine_versions(env: Envelope) -> None:
     selected = [v for v in versions() if _matches(env, v)]
     if (env.param("DefaultOnly") or "").lower() == "true":
         selected = _defaults(env, selected)
-    page, marker = _page(env, selected)
-    _respond(
+    shown, marker = page(env, selected)
+    respond(
         env.action,
-        _marker_xml(marker) + "<DBEngineVersions>" + "".join(map(_version_xml, page)) + "</DBEngineVersions>",
+        marker_xml(marker) + "<DBEngineVersions>" + "".join(map(_version_xml, shown)) + "</DBEngineVersions>",
     )
 
 
