@@ -107,14 +107,22 @@ def _kms_aws_managed_keys() -> None:
 def _rds_modify_subnet_group_keeps_it() -> None:
     # Gap 19 (RDS): moto's ModifyDBSubnetGroup pops the group from its table and never puts it back, so the
     # group vanished (DescribeDBSubnetGroups: DBSubnetGroupNotFoundFault), and an unknown name was a KeyError
-    # (HTTP 500). AWS keeps the group (same name, tags) with the new description and subnets.
-    from moto.rds.exceptions import DBSubnetGroupNotFoundError
+    # (HTTP 500). AWS keeps the group (same name, tags) with the new description and subnets, and refuses
+    # subnets in fewer than two AZs, as it does on create.
+    from moto.rds.exceptions import DBSubnetGroupNotFoundError, RDSClientError
     from moto.rds.models import RDSBackend
 
     def keep(original):
         def wrapper(self, subnet_name, description, subnets):
             if subnet_name not in self.subnet_groups:
                 raise DBSubnetGroupNotFoundError(subnet_name)
+            azs = sorted({subnet.availability_zone for subnet in subnets})
+            if len(azs) < 2:
+                raise RDSClientError(
+                    "DBSubnetGroupDoesNotCoverEnoughAZs",
+                    "The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. "
+                    f"Current AZ coverage: {', '.join(azs)}. Add subnets to cover at least 2 AZs.",
+                )
             group = original(self, subnet_name, description, subnets)
             if subnets:
                 group.vpc_id = subnets[0].vpc_id

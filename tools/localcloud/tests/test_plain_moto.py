@@ -8,6 +8,7 @@ that the local cloud's fix can go.
 from __future__ import annotations
 
 import datetime
+import functools
 
 import pytest
 from botocore.exceptions import ClientError
@@ -118,10 +119,13 @@ def test_modify_db_subnet_group_keeps_the_group(moto_or_cloud, subnets):
     assert group["VpcId"] == subnets["vpc"]
     assert sorted(s["SubnetIdentifier"] for s in group["Subnets"]) == sorted(subnets["subnets"])
     assert rds.list_tags_for_resource(ResourceName=arn)["TagList"] == [{"Key": "environment", "Value": "modify-test"}]
-    # fewer subnets: the group keeps the ones given
-    rds.modify_db_subnet_group(DBSubnetGroupName=name, SubnetIds=subnets["subnets"][:1])
-    group = rds.describe_db_subnet_groups(DBSubnetGroupName=name)["DBSubnetGroups"][0]
-    assert [s["SubnetIdentifier"] for s in group["Subnets"]] == subnets["subnets"][:1]
+    # subnets in one AZ only: refused as on AWS, and the group is left as it was
+    with pytest.raises(ClientError) as err:
+        rds.modify_db_subnet_group(DBSubnetGroupName=name, SubnetIds=subnets["subnets"][:1])
+    assert err.value.response["Error"]["Code"] == "DBSubnetGroupDoesNotCoverEnoughAZs"
+    assert "Current AZ coverage: us-east-1a." in err.value.response["Error"]["Message"]
+    again = rds.describe_db_subnet_groups(DBSubnetGroupName=name)["DBSubnetGroups"][0]
+    assert (again["DBSubnetGroupDescription"], len(again["Subnets"])) == ("after", 2)
 
 
 def test_modify_unknown_db_subnet_group_is_not_found(moto_or_cloud, subnets):
@@ -159,6 +163,33 @@ def test_secret_scheduled_for_deletion(moto_or_cloud):
     assert error["Message"] == MARKED_FOR_DELETION
     sm.restore_secret(SecretId=name)
     assert sm.get_secret_value(SecretId=name)["SecretString"] == '{"password": "x"}'
+
+
+@functools.cache
+def _secret_lookup():
+    """amazon.aws's secretsmanager_secret lookup, in this process (no playbook)."""
+    from ansible.plugins.loader import init_plugin_loader, lookup_loader
+
+    init_plugin_loader()
+    return lookup_loader.get("amazon.aws.secretsmanager_secret")
+
+
+def test_secret_lookup_on_deleted(moto_or_cloud):
+    from ansible.errors import AnsibleLookupError
+
+    sm = moto_or_cloud.client("secretsmanager")
+    name = unique_name("lookup")
+    sm.create_secret(Name=name, SecretString="x")
+    sm.delete_secret(SecretId=name, RecoveryWindowInDays=7)
+    connection = {"endpoint_url": moto_or_cloud.endpoint, "region": "us-east-1", "access_key": "t", "secret_key": "t"}
+    lookup = _secret_lookup()
+    if moto_or_cloud.plain:
+        with pytest.raises(AnsibleLookupError, match="Failed to retrieve secret"):
+            lookup.run([name], {}, on_deleted="skip", **connection)
+        return
+    assert lookup.run([name], {}, on_deleted="skip", **connection) == []
+    with pytest.raises(AnsibleLookupError, match="marked for deletion"):
+        lookup.run([name], {}, on_deleted="error", **connection)
 
 
 def test_secret_last_accessed_date(moto_or_cloud):
