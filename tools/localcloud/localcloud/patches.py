@@ -53,12 +53,16 @@ def _nat_gateway_tag_resource_type() -> None:
     utils.EC2_PREFIX_TO_RESOURCE["nat"] = "natgateway"
 
 
-def wrap(cls: type, name: str, make: Callable[[Callable], Callable]) -> None:
-    """Replace ``cls.name`` by ``make(original)``, once: applying the same patch again changes nothing."""
+def wrap(cls: type, name: str, around: Callable) -> None:
+    """Make ``cls.name(self, ...)`` call ``around(original, self, ...)``, once (patching again changes nothing)."""
     original = getattr(cls, name)
     if getattr(original, "_localcloud_patched", False):
         return
-    wrapper = functools.wraps(original)(make(original))
+
+    @functools.wraps(original)
+    def wrapper(self, *args, **kwargs):
+        return around(original, self, *args, **kwargs)
+
     wrapper._localcloud_patched = True
     setattr(cls, name, wrapper)
 
@@ -74,11 +78,8 @@ def _kms_accepts_key_arn() -> None:
     # KeyId, so a key ARN (what kms_key always sends) raised KeyError -> HTTP 500. AWS accepts a key ID or ARN.
     from moto.kms.models import KmsBackend
 
-    def resolve_arn(original):
-        def wrapper(self, key_id, *args, **kwargs):
-            return original(self, KmsBackend.get_key_id(key_id), *args, **kwargs)
-
-        return wrapper
+    def resolve_arn(original, self, key_id, *args, **kwargs):
+        return original(self, KmsBackend.get_key_id(key_id), *args, **kwargs)
 
     for name in _KMS_RAW_KEY_ID_METHODS:
         wrap(KmsBackend, name, resolve_arn)
@@ -90,15 +91,12 @@ def _kms_aws_managed_keys() -> None:
     # KeyManager AWS, rotated every year by AWS. moto made them customer managed keys without rotation.
     from moto.kms.models import KmsBackend
 
-    def aws_managed(original):
-        def wrapper(self, alias_name):
-            key_id = original(self, alias_name)
-            if key_id is not None:
-                self.keys[key_id].key_manager = "AWS"
-                self.keys[key_id].key_rotation_status = True
-            return key_id
-
-        return wrapper
+    def aws_managed(original, self, alias_name):
+        key_id = original(self, alias_name)
+        if key_id is not None:
+            self.keys[key_id].key_manager = "AWS"
+            self.keys[key_id].key_rotation_status = True
+        return key_id
 
     wrap(KmsBackend, "_generate_default_keys", aws_managed)
 
@@ -112,24 +110,20 @@ def _rds_modify_subnet_group_keeps_it() -> None:
     from moto.rds.exceptions import DBSubnetGroupNotFoundError, RDSClientError
     from moto.rds.models import RDSBackend
 
-    def keep(original):
-        def wrapper(self, subnet_name, description, subnets):
-            if subnet_name not in self.subnet_groups:
-                raise DBSubnetGroupNotFoundError(subnet_name)
-            azs = sorted({subnet.availability_zone for subnet in subnets})
-            if len(azs) < 2:
-                raise RDSClientError(
-                    "DBSubnetGroupDoesNotCoverEnoughAZs",
-                    "The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. "
-                    f"Current AZ coverage: {', '.join(azs)}. Add subnets to cover at least 2 AZs.",
-                )
-            group = original(self, subnet_name, description, subnets)
-            if subnets:
-                group.vpc_id = subnets[0].vpc_id
-            self.subnet_groups[group.name] = group
-            return group
-
-        return wrapper
+    def keep(original, self, subnet_name, description, subnets):
+        if subnet_name not in self.subnet_groups:
+            raise DBSubnetGroupNotFoundError(subnet_name)
+        azs = sorted({subnet.availability_zone for subnet in subnets})
+        if len(azs) < 2:
+            raise RDSClientError(
+                "DBSubnetGroupDoesNotCoverEnoughAZs",
+                "The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. "
+                f"Current AZ coverage: {', '.join(azs)}. Add subnets to cover at least 2 AZs.",
+            )
+        group = original(self, subnet_name, description, subnets)
+        group.vpc_id = subnets[0].vpc_id
+        self.subnet_groups[group.name] = group  # moto popped it
+        return group
 
     wrap(RDSBackend, "modify_db_subnet_group", keep)
 
@@ -140,13 +134,10 @@ def _secret_last_accessed_date() -> None:
     # day of the last GetSecretValue (midnight UTC), which hooks.compat:remember_secret_access records.
     from moto.secretsmanager.models import FakeSecret
 
-    def with_last_access(original):
-        def wrapper(self, *args, **kwargs):
-            data = original(self, *args, **kwargs)
-            data["LastAccessedDate"] = getattr(self, "localcloud_last_accessed_date", None)
-            return data
-
-        return wrapper
+    def with_last_access(original, self):
+        data = original(self)
+        data["LastAccessedDate"] = getattr(self, "localcloud_last_accessed_date", None)
+        return data
 
     wrap(FakeSecret, "to_dict", with_last_access)
 
@@ -167,32 +158,26 @@ def _ec2_default_dhcp_options() -> None:
             backend.localcloud_default_dhcp_options_id = options.id
         return options
 
-    def with_default_options(original):
-        def wrapper(self, *args, **kwargs):
-            vpc = original(self, *args, **kwargs)
-            if vpc.dhcp_options is None:
-                self.associate_dhcp_options(default_options(self), vpc)
-            return vpc
+    def with_default_options(original, self, *args, **kwargs):
+        vpc = original(self, *args, **kwargs)
+        if vpc.dhcp_options is None:
+            self.associate_dhcp_options(default_options(self), vpc)
+        return vpc
 
-        return wrapper
-
-    def keep_options(original):
-        def wrapper(self, vpc_id, *args, **kwargs):
-            vpc = self.vpcs.get(vpc_id)
-            options = vpc.dhcp_options if vpc is not None else None
+    def keep_options(original, self, vpc_id):
+        vpc = self.vpcs.get(vpc_id)
+        options = vpc.dhcp_options if vpc is not None else None
+        if vpc is not None:
+            vpc.dhcp_options = None  # moto would delete the set with the VPC
+        try:
+            deleted = original(self, vpc_id)
+        except Exception:
             if vpc is not None:
-                vpc.dhcp_options = None  # moto would delete the set with the VPC
-            try:
-                deleted = original(self, vpc_id, *args, **kwargs)
-            except Exception:
-                if vpc is not None:
-                    vpc.dhcp_options = options
-                raise
-            if options is not None and options.vpc is vpc:  # moto records one VPC per set: pick another user
-                options.vpc = next((v for v in self.vpcs.values() if v.dhcp_options is options), None)
-            return deleted
-
-        return wrapper
+                vpc.dhcp_options = options
+            raise
+        if options is not None and options.vpc is vpc:  # moto records one VPC per set: pick another user
+            options.vpc = next((v for v in self.vpcs.values() if v.dhcp_options is options), None)
+        return deleted
 
     wrap(EC2Backend, "create_vpc", with_default_options)
     wrap(EC2Backend, "delete_vpc", keep_options)
