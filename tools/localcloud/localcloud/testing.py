@@ -77,6 +77,13 @@ def new_password() -> str:
     return "Pw" + secrets.token_hex(16)
 
 
+def endpoint_client(endpoint: str, service: str):
+    """A boto3 client for ``service`` at ``endpoint`` (the default region, dummy credentials)."""
+    import boto3
+
+    return boto3.client(service, endpoint_url=endpoint, region_name=DEFAULT_REGION, **CREDENTIALS)
+
+
 def recap(output: str, host: str = "payments-local") -> dict[str, int]:
     """The PLAY RECAP counters (ok, changed, failed, ...) of ``host`` in an ansible-playbook output."""
     for line in output.splitlines():
@@ -132,9 +139,7 @@ class LocalCloud:
         run_cli("down", "--state-dir", str(self.state_dir))
 
     def client(self, service: str):
-        import boto3
-
-        return boto3.client(service, endpoint_url=self.endpoint, region_name=DEFAULT_REGION, **CREDENTIALS)
+        return endpoint_client(self.endpoint, service)
 
     def _control(self, name: str, data=None):
         body = None if data is None else json.dumps(data).encode()
@@ -233,7 +238,7 @@ class PlainMoto:
         raise AssertionError("plain moto server did not start")
 
     def client(self, service: str):
-        return LocalCloud.client(self, service)  # type: ignore[arg-type]
+        return endpoint_client(self.endpoint, service)
 
     def down(self) -> None:
         self.proc.terminate()
