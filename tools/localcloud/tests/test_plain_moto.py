@@ -8,7 +8,9 @@ that the local cloud's fix can go.
 from __future__ import annotations
 
 import datetime
-import functools
+import json
+import subprocess
+import sys
 
 import pytest
 from botocore.exceptions import ClientError
@@ -165,31 +167,48 @@ def test_secret_scheduled_for_deletion(moto_or_cloud):
     assert sm.get_secret_value(SecretId=name)["SecretString"] == '{"password": "x"}'
 
 
-@functools.cache
-def _secret_lookup():
-    """amazon.aws's secretsmanager_secret lookup, in this process (no playbook)."""
-    from ansible.plugins.loader import init_plugin_loader, lookup_loader
+# amazon.aws's secretsmanager_secret lookup, in a child process: another test may have imported
+# ansible_collections before ansible's collection loader was set up in this one.
+_LOOKUP = """
+import json, sys
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.loader import init_plugin_loader, lookup_loader
+endpoint, name, on_deleted = sys.argv[1:]
+init_plugin_loader()
+lookup = lookup_loader.get("amazon.aws.secretsmanager_secret")
+connection = {"endpoint_url": endpoint, "region": "us-east-1", "access_key": "t", "secret_key": "t"}
+try:
+    print(json.dumps({"value": lookup.run([name], {}, on_deleted=on_deleted, **connection)}))
+except AnsibleLookupError as exc:
+    print(json.dumps({"error": str(exc)}))
+"""
 
-    init_plugin_loader()
-    return lookup_loader.get("amazon.aws.secretsmanager_secret")
+
+def _secret_lookup(endpoint: str, name: str, on_deleted: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", _LOOKUP, endpoint, name, on_deleted],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def test_secret_lookup_on_deleted(moto_or_cloud):
-    from ansible.errors import AnsibleLookupError
-
     sm = moto_or_cloud.client("secretsmanager")
     name = unique_name("lookup")
     sm.create_secret(Name=name, SecretString="x")
+    assert _secret_lookup(moto_or_cloud.endpoint, name, "skip") == {"value": ["x"]}
     sm.delete_secret(SecretId=name, RecoveryWindowInDays=7)
-    connection = {"endpoint_url": moto_or_cloud.endpoint, "region": "us-east-1", "access_key": "t", "secret_key": "t"}
-    lookup = _secret_lookup()
+    skipped = _secret_lookup(moto_or_cloud.endpoint, name, "skip")
     if moto_or_cloud.plain:
-        with pytest.raises(AnsibleLookupError, match="Failed to retrieve secret"):
-            lookup.run([name], {}, on_deleted="skip", **connection)
+        assert skipped["error"].startswith("Failed to retrieve secret")
         return
-    assert lookup.run([name], {}, on_deleted="skip", **connection) == []
-    with pytest.raises(AnsibleLookupError, match="marked for deletion"):
-        lookup.run([name], {}, on_deleted="error", **connection)
+    assert skipped == {"value": []}
+    assert _secret_lookup(moto_or_cloud.endpoint, name, "error") == {
+        "error": f"Failed to find secret {name} (marked for deletion)"
+    }
 
 
 def test_secret_last_accessed_date(moto_or_cloud):
