@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 
-import pytest
-from conftest import recap
+import yaml
+from conftest import REPO, recap
 
 BAD_INPUTS = [
     ({"env_suffix": "Dev"}, "auroradb_env_suffix"),
@@ -48,13 +49,36 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize(("extra", "variable"), BAD_INPUTS, ids=[f"{v}-{i}" for i, (_, v) in enumerate(BAD_INPUTS)])
-def test_bad_input_refused_before_any_aws_call(localcloud, extra, variable):
+def _inventory(tmp_path, cases) -> tuple[str, list[str]]:
+    """inventories/local with one host per case: the case's settings on top of payments-local's."""
+    local = REPO / "inventories" / "local"
+    inventory = tmp_path / "inventory"
+    shutil.copytree(local / "group_vars", inventory / "group_vars")
+    base = yaml.safe_load((local / "host_vars" / "payments-local.yml").read_text())
+    (inventory / "host_vars").mkdir()
+    hosts = {}
+    for index, (extra, _variable) in enumerate(cases):
+        host = f"bad-{index:02d}"
+        hosts[host] = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
+        settings = {**base, "env_suffix": "pre", **extra}
+        (inventory / "host_vars" / f"{host}.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
+    (inventory / "hosts.yml").write_text(yaml.safe_dump({"auroradb": {"hosts": hosts}}), encoding="utf-8")
+    return str(inventory), list(hosts)
+
+
+def test_bad_input_refused_before_any_aws_call(localcloud, tmp_path):
+    # One host per kind of bad input, all in one run (each host is one environment): every host must stop at the
+    # validation step with a message naming its variable, and the run must make no AWS call at all.
+    inventory, hosts = _inventory(tmp_path, BAD_INPUTS)
     before = len(localcloud.requests())
-    proc = localcloud.playbook("site.yml", "-e", json.dumps({"env_suffix": "pre", **extra}), check=False)
+    proc = localcloud.playbook("site.yml", "-i", inventory, check=False, inventory=None)
     assert proc.returncode != 0, proc.stdout[-2000:]
-    assert variable in proc.stdout, proc.stdout[-3000:]
-    assert recap(proc.stdout)["failed"] == 1
+    wrong = []
+    for host, (extra, variable) in zip(hosts, BAD_INPUTS, strict=True):
+        failures = [line for line in proc.stdout.splitlines() if line.startswith(f"fatal: [{host}]")]
+        if recap(proc.stdout, host)["failed"] != 1 or not any(variable in line for line in failures):
+            wrong.append(f"{host} {extra}: expected a failure naming {variable}, got {failures}")
+    assert wrong == [], "\n".join(wrong) + "\n" + proc.stdout[-3000:]
     assert localcloud.requests()[before:] == [], "an AWS API call was made before validation failed"
 
 

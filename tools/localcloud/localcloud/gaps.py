@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 _LC = "tools/localcloud/tests/"
+_PM = _LC + "test_plain_moto.py::"  # these tests also run against plain moto and assert the gap there
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,9 @@ GAPS: tuple[Gap, ...] = (
     Gap(
         "8",
         "kms",
-        "ScheduleKeyDeletion / CancelKeyDeletion accept a key ARN",
-        ("patches:_kms_key_deletion_accepts_arn",),
-        (_LC + "test_compat.py::test_kms_key_deletion_accepts_key_arn",),
+        "ScheduleKeyDeletion / CancelKeyDeletion / DisableKey / EnableKey accept a key ARN (the other actions did)",
+        ("patches:_kms_accepts_key_arn",),
+        (_PM + "test_kms_accepts_key_arn_wherever_aws_does",),
     ),
     Gap(
         "9a",
@@ -242,6 +243,44 @@ GAPS: tuple[Gap, ...] = (
             _LC + "test_parameter_status.py::test_cluster_parameter_group_pending_reboot_until_reboot",
             _LC + "test_parameter_status.py::test_instance_parameter_group_pending_reboot_until_reboot",
         ),
+    ),
+    Gap(
+        "18",
+        "kms",
+        "the keys behind alias/aws/* are AWS managed (KeyManager AWS, rotation on)",
+        ("patches:_kms_aws_managed_keys",),
+        (_PM + "test_keys_behind_aws_aliases_are_aws_managed",),
+    ),
+    Gap(
+        "19",
+        "rds",
+        "ModifyDBSubnetGroup keeps the group (moto dropped it); unknown group / one AZ refused as on AWS",
+        ("patches:_rds_modify_subnet_group_keeps_it",),
+        (
+            _PM + "test_modify_db_subnet_group_keeps_the_group",
+            _PM + "test_modify_unknown_db_subnet_group_is_not_found",
+        ),
+    ),
+    Gap(
+        "20a",
+        "secretsmanager",
+        "GetSecretValue on a secret scheduled for deletion: AWS's InvalidRequestException message (lookup on_deleted)",
+        ("hooks.compat:refuse_value_of_deleted_secret",),
+        (_PM + "test_secret_scheduled_for_deletion", _PM + "test_secret_lookup_on_deleted"),
+    ),
+    Gap(
+        "20b",
+        "secretsmanager",
+        "DescribeSecret / ListSecrets return LastAccessedDate (midnight UTC of the last GetSecretValue)",
+        ("hooks.compat:remember_secret_access", "patches:_secret_last_accessed_date"),
+        (_PM + "test_secret_last_accessed_date",),
+    ),
+    Gap(
+        "21",
+        "ec2",
+        "VPCs get the region's default DHCP options set, which exists and outlives DeleteVpc",
+        ("patches:_ec2_default_dhcp_options",),
+        (_PM + "test_new_vpcs_have_the_default_dhcp_options",),
     ),
     Gap(
         "25",

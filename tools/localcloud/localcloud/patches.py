@@ -53,20 +53,131 @@ def _nat_gateway_tag_resource_type() -> None:
     utils.EC2_PREFIX_TO_RESOURCE["nat"] = "natgateway"
 
 
+def wrap(cls: type, name: str, around: Callable) -> None:
+    """Make ``cls.name(self, ...)`` call ``around(original, self, ...)``, once (patching again changes nothing)."""
+    original = getattr(cls, name)
+    if getattr(original, "_localcloud_patched", False):
+        return
+
+    @functools.wraps(original)
+    def wrapper(self, *args, **kwargs):
+        return around(original, self, *args, **kwargs)
+
+    wrapper._localcloud_patched = True
+    setattr(cls, name, wrapper)
+
+
+# KmsBackend methods that index the key table with the KeyId as given; every other KMS action of this stack
+# resolves a key ARN itself (the gap-8 test sends each of them a key ARN, on plain moto too).
+_KMS_RAW_KEY_ID_METHODS = ("schedule_key_deletion", "cancel_key_deletion", "disable_key", "enable_key")
+
+
 @patch
-def _kms_key_deletion_accepts_arn() -> None:
-    # Gap 8 (KMS): ScheduleKeyDeletion/CancelKeyDeletion index the key table with the raw KeyId, so a key
-    # ARN (what kms_key always sends) raised KeyError -> HTTP 500. AWS accepts a key ID or key ARN.
+def _kms_accepts_key_arn() -> None:
+    # Gap 8 (KMS): ScheduleKeyDeletion/CancelKeyDeletion/DisableKey/EnableKey index the key table with the raw
+    # KeyId, so a key ARN (what kms_key always sends) raised KeyError -> HTTP 500. AWS accepts a key ID or ARN.
     from moto.kms.models import KmsBackend
 
-    for name in ("schedule_key_deletion", "cancel_key_deletion"):
-        original = getattr(KmsBackend, name)
-        if getattr(original, "_localcloud_patched", False):
-            continue
+    def resolve_arn(original, self, key_id, *args, **kwargs):
+        return original(self, KmsBackend.get_key_id(key_id), *args, **kwargs)
 
-        @functools.wraps(original)
-        def wrapper(self, key_id, *args, _original=original, **kwargs):
-            return _original(self, KmsBackend.get_key_id(key_id), *args, **kwargs)
+    for name in _KMS_RAW_KEY_ID_METHODS:
+        wrap(KmsBackend, name, resolve_arn)
 
-        wrapper._localcloud_patched = True
-        setattr(KmsBackend, name, wrapper)
+
+@patch
+def _kms_aws_managed_keys() -> None:
+    # Gap 18 (KMS): the keys behind alias/aws/* (created on first use, as AWS does) are AWS managed keys:
+    # KeyManager AWS, rotated every year by AWS. moto made them customer managed keys without rotation.
+    from moto.kms.models import KmsBackend
+
+    def aws_managed(original, self, alias_name):
+        key_id = original(self, alias_name)
+        if key_id is not None:
+            self.keys[key_id].key_manager = "AWS"
+            self.keys[key_id].key_rotation_status = True
+        return key_id
+
+    wrap(KmsBackend, "_generate_default_keys", aws_managed)
+
+
+@patch
+def _rds_modify_subnet_group_keeps_it() -> None:
+    # Gap 19 (RDS): moto's ModifyDBSubnetGroup pops the group from its table and never puts it back, so the
+    # group vanished (DescribeDBSubnetGroups: DBSubnetGroupNotFoundFault), and an unknown name was a KeyError
+    # (HTTP 500). AWS keeps the group (same name, tags) with the new description and subnets, and refuses
+    # subnets in fewer than two AZs, as it does on create.
+    from moto.rds.exceptions import DBSubnetGroupNotFoundError, RDSClientError
+    from moto.rds.models import RDSBackend
+
+    def keep(original, self, subnet_name, description, subnets):
+        if subnet_name not in self.subnet_groups:
+            raise DBSubnetGroupNotFoundError(subnet_name)
+        azs = sorted({subnet.availability_zone for subnet in subnets})
+        if len(azs) < 2:
+            raise RDSClientError(
+                "DBSubnetGroupDoesNotCoverEnoughAZs",
+                "The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. "
+                f"Current AZ coverage: {', '.join(azs)}. Add subnets to cover at least 2 AZs.",
+            )
+        group = original(self, subnet_name, description, subnets)
+        group.vpc_id = subnets[0].vpc_id
+        self.subnet_groups[group.name] = group  # moto popped it
+        return group
+
+    wrap(RDSBackend, "modify_db_subnet_group", keep)
+
+
+@patch
+def _secret_last_accessed_date() -> None:
+    # Gap 20b (Secrets Manager): moto always answered LastAccessedDate null (boto3: absent); AWS returns the
+    # day of the last GetSecretValue (midnight UTC), which hooks.compat:remember_secret_access records.
+    from moto.secretsmanager.models import FakeSecret
+
+    def with_last_access(original, self):
+        data = original(self)
+        data["LastAccessedDate"] = getattr(self, "localcloud_last_accessed_date", None)
+        return data
+
+    wrap(FakeSecret, "to_dict", with_last_access)
+
+
+@patch
+def _ec2_default_dhcp_options() -> None:
+    # Gap 21 (EC2): every VPC (the default VPC too) gets the region's default DHCP options set, which
+    # DescribeDhcpOptions lists (domain-name-servers AmazonProvidedDNS); moto answered DhcpOptionsId "default"
+    # and listed no set. DeleteVpc leaves the VPC's DHCP options set in place, as on AWS (moto deleted it).
+    from moto.ec2.models import EC2Backend
+
+    def default_options(backend):
+        options = backend.dhcp_options_sets.get(getattr(backend, "localcloud_default_dhcp_options_id", ""))
+        if options is None:
+            region = backend.region_name
+            domain = "ec2.internal" if region == "us-east-1" else f"{region}.compute.internal"
+            options = backend.create_dhcp_options(domain_name_servers=["AmazonProvidedDNS"], domain_name=[domain])
+            backend.localcloud_default_dhcp_options_id = options.id
+        return options
+
+    def with_default_options(original, self, *args, **kwargs):
+        vpc = original(self, *args, **kwargs)
+        if vpc.dhcp_options is None:
+            self.associate_dhcp_options(default_options(self), vpc)
+        return vpc
+
+    def keep_options(original, self, vpc_id):
+        vpc = self.vpcs.get(vpc_id)
+        options = vpc.dhcp_options if vpc is not None else None
+        if vpc is not None:
+            vpc.dhcp_options = None  # moto would delete the set with the VPC
+        try:
+            deleted = original(self, vpc_id)
+        except Exception:
+            if vpc is not None:
+                vpc.dhcp_options = options
+            raise
+        if options is not None and options.vpc is vpc:  # moto records one VPC per set: pick another user
+            options.vpc = next((v for v in self.vpcs.values() if v.dhcp_options is options), None)
+        return deleted
+
+    wrap(EC2Backend, "create_vpc", with_default_options)
+    wrap(EC2Backend, "delete_vpc", keep_options)

@@ -11,6 +11,8 @@ Every test folder builds on it: ``tools/localcloud/tests``, ``tests/integration`
 * :func:`recap` - the PLAY RECAP counters of one host; :func:`free_port`, :func:`unique_name`,
   :func:`run_cli`, :func:`create_network`, :func:`create_cluster` for the local cloud's own tests
   (fixture ``network``: a VPC with three subnets and a DB subnet group on ``cloud``).
+* :class:`PlainMoto` - plain moto in its own process (fixture ``plain_moto``, per session); the fixture
+  ``moto_or_cloud`` runs a test against it and against ``cloud``, so the test keeps proving the gap exists.
 * PostgreSQL 15 with TLS built on :mod:`localcloud.postgres` (its CA, certificates, primary, hot standby,
   pid handling): fixture ``pg_plane`` (a :class:`PgPlane`, per session; every server it started is stopped at
   the end and none may be left), :class:`PgServer` (``host``, ``port``, ``connect``, ``can_login``, ``sql``,
@@ -75,6 +77,13 @@ def new_password() -> str:
     return "Pw" + secrets.token_hex(16)
 
 
+def endpoint_client(endpoint: str, service: str):
+    """A boto3 client for ``service`` at ``endpoint`` (the default region, dummy credentials)."""
+    import boto3
+
+    return boto3.client(service, endpoint_url=endpoint, region_name=DEFAULT_REGION, **CREDENTIALS)
+
+
 def recap(output: str, host: str = "payments-local") -> dict[str, int]:
     """The PLAY RECAP counters (ok, changed, failed, ...) of ``host`` in an ansible-playbook output."""
     for line in output.splitlines():
@@ -94,6 +103,8 @@ def find_repo(start: Path) -> Path | None:
 # --------------------------------------------------------------------------------------------- local cloud
 class LocalCloud:
     """A local cloud process on ``port`` with its state in ``state_dir`` (see the module docstring)."""
+
+    plain = False  # see PlainMoto
 
     def __init__(self, port: int, state_dir: Path, repo: Path | None = None):
         self.port, self.state_dir, self.repo = port, Path(state_dir), repo
@@ -128,9 +139,7 @@ class LocalCloud:
         run_cli("down", "--state-dir", str(self.state_dir))
 
     def client(self, service: str):
-        import boto3
-
-        return boto3.client(service, endpoint_url=self.endpoint, region_name=DEFAULT_REGION, **CREDENTIALS)
+        return endpoint_client(self.endpoint, service)
 
     def _control(self, name: str, data=None):
         body = None if data is None else json.dumps(data).encode()
@@ -193,6 +202,51 @@ class LocalCloud:
                 f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
             )
         return proc
+
+
+class PlainMoto:
+    """Plain moto (no local-cloud patches or hooks) in its own process, to prove a gap still exists.
+
+    ``.endpoint``, ``.client(svc)`` and ``.plain`` (True; :class:`LocalCloud` has ``plain = False``), so a
+    test parametrized with the ``moto_or_cloud`` fixture asserts the gap on plain moto and the fix on the
+    local cloud with the same requests. Its own process: patches applied in this one must not reach it.
+    """
+
+    plain = True
+
+    def __init__(self):
+        import time
+
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "MOTO_PORT": str(self.port)},
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=2):
+                    return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.2)
+        self.down()
+        raise AssertionError("plain moto server did not start")
+
+    def client(self, service: str):
+        return endpoint_client(self.endpoint, service)
+
+    def down(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
 
 
 def create_network(cloud: LocalCloud, cidr: str = "10.20", azs: str = "abc", name: str | None = None) -> dict:
@@ -316,6 +370,20 @@ def cloud_in_process(tmp_path_factory):
     finally:
         httpd.shutdown()
         thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def plain_moto():
+    """Plain moto 5.2 in its own process, for the session (see :class:`PlainMoto`)."""
+    server = PlainMoto()
+    yield server
+    server.down()
+
+
+@pytest.fixture(params=["plain-moto", "localcloud"])
+def moto_or_cloud(request):
+    """Each test runs twice: against plain moto (``.plain`` True: assert the gap) and ``cloud`` (the fix)."""
+    return request.getfixturevalue("plain_moto" if request.param == "plain-moto" else "cloud")
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The local cloud's own tests: fixtures come from the harness plugin, localcloud.testing (``cloud``,
-``network``, ``start_cloud``, ...); here the guard against real AWS credentials and ``plain_moto``, plain moto's
-own server for tests that show a gap on plain moto next to its fix on the local cloud."""
+``network``, ``start_cloud``, ``plain_moto``, ``moto_or_cloud``, ...); here the guard against real AWS credentials
+and ``plain_moto_in_process``, plain moto's threaded server in this process, for tests that make moto itself raise
+(a patch in this process reaches it, unlike ``plain_moto``'s own process)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ def _no_real_aws(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def plain_moto():
+def plain_moto_in_process():
     """Plain moto's own threaded server in this process (what the local cloud wraps): its endpoint URL."""
     from moto.server import ThreadedMotoServer
 

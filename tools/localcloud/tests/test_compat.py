@@ -95,15 +95,6 @@ def test_nat_gateway_tags_use_aws_resource_type(cloud, network):
     assert [(t["Key"], t["Value"], t["ResourceType"]) for t in tags] == [("Name", "nat-test", "natgateway")]
 
 
-def test_kms_key_deletion_accepts_key_arn(cloud):
-    kms = cloud.client("kms")
-    key = kms.create_key(Description="arn test")["KeyMetadata"]
-    kms.schedule_key_deletion(KeyId=key["Arn"], PendingWindowInDays=7)
-    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
-    kms.cancel_key_deletion(KeyId=key["Arn"])
-    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] != "PendingDeletion"
-
-
 def test_instances_honour_requested_az(cloud, network):
     rds = cloud.client("rds")
     cluster_id = _cluster(rds, network)

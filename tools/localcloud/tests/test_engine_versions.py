@@ -44,7 +44,7 @@ def _refused(rds, **kwargs) -> dict:
 
 @pytest.mark.parametrize("target", ["plain-moto", "localcloud"])
 def test_aurora_postgresql_versions_as_on_aws(target, request):
-    endpoint = request.getfixturevalue("plain_moto" if target == "plain-moto" else "cloud")
+    endpoint = request.getfixturevalue("plain_moto_in_process" if target == "plain-moto" else "cloud")
     endpoint = endpoint if isinstance(endpoint, str) else endpoint.endpoint
     rds = boto3.client("rds", endpoint_url=endpoint, **DUMMY)
     if target == "plain-moto":  # the gap: moto has no such action (NotImplementedError -> HTML 500)

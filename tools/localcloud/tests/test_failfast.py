@@ -39,7 +39,7 @@ DUMMY = {"region_name": "us-east-1", "aws_access_key_id": "testing", "aws_secret
 @pytest.fixture(params=["plain-moto", "localcloud"])
 def target(request):
     if request.param == "plain-moto":
-        return request.param, request.getfixturevalue("plain_moto")
+        return request.param, request.getfixturevalue("plain_moto_in_process")
     return request.param, request.getfixturevalue("cloud_in_process").endpoint
 
 

@@ -1,4 +1,4 @@
-"""Closing moto's RDS gaps for this stack (shared/notes/moto-findings.md); one hook per gap.
+"""Closing moto's gaps for this stack (shared/notes/moto-findings.md, localcloud/gaps.py); one hook per gap.
 
 Each hook changes moto's in-process model objects after the action succeeded, so every later
 Describe call returns what AWS would.
@@ -6,11 +6,13 @@ Describe call returns what AWS would.
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from .. import ACCOUNT_ID
 from ..envelope import Envelope
-from ..middleware import after
+from ..middleware import after, before
+from .rotation import _find_secret
 
 
 def rds_backend(region: str):
@@ -183,3 +185,26 @@ def apply_log_export_configuration(env: Envelope, body: bytes) -> bytes | None:
     exports += [e for e in enable if e not in exports]
     cluster.enabled_cloudwatch_logs_exports = exports
     return None
+
+
+@before("secretsmanager", "GetSecretValue")
+def refuse_value_of_deleted_secret(env: Envelope) -> None:
+    """Gap 20a (Secrets Manager): the value of a secret scheduled for deletion is refused with AWS's message.
+
+    moto's message ("An error occurred (InvalidRequestException) when calling the GetSecretValue operation: You
+    tried to perform the operation on a secret that's currently marked deleted.") lacks "marked for deletion",
+    which the amazon.aws secretsmanager_secret lookup matches for ``on_deleted`` (skip/warn), so it failed instead.
+    """
+    _find_secret(env.region, env.param("SecretId") or "")
+
+
+@after("secretsmanager", "GetSecretValue")
+def remember_secret_access(env: Envelope, body: bytes) -> None:
+    """Gap 20b (Secrets Manager): AWS records the day (midnight UTC) of the last GetSecretValue as LastAccessedDate.
+
+    DescribeSecret / ListSecrets show it (patches:_secret_last_accessed_date); moto never set it.
+    """
+    secret = _find_secret(env.region, env.param("SecretId") or "")
+    today = datetime.datetime.now(datetime.UTC).date()
+    midnight = datetime.datetime.combine(today, datetime.time(), tzinfo=datetime.UTC)
+    secret.localcloud_last_accessed_date = int(midnight.timestamp())

@@ -1,0 +1,253 @@
+"""Gaps proven on every run: each test sends the same requests to plain moto 5.2 and to the local cloud.
+
+The ``moto_or_cloud`` fixture runs every test twice: ``[plain-moto]`` asserts the gap (what moto does),
+``[localcloud]`` asserts what AWS does. When a moto release closes a gap, its ``[plain-moto]`` run fails and says
+that the local cloud's fix can go.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import subprocess
+import sys
+
+import pytest
+from botocore.exceptions import ClientError
+
+from localcloud.testing import unique_name
+
+# --------------------------------------------------------------------------------------------- KMS (gaps 8, 18)
+# Every KMS action this stack sends with a KeyId, each given the key ARN; AWS accepts a key ID or key ARN in all.
+_KMS_ACTIONS = (
+    ("disable_key", {}),
+    ("enable_key", {}),
+    ("describe_key", {}),
+    ("tag_resource", {"Tags": [{"TagKey": "environment", "TagValue": "arn-test"}]}),
+    ("list_resource_tags", {}),
+    ("untag_resource", {"TagKeys": ["environment"]}),
+    ("enable_key_rotation", {}),
+    ("get_key_rotation_status", {}),
+    ("disable_key_rotation", {}),
+    ("get_key_policy", {"PolicyName": "default"}),
+    ("schedule_key_deletion", {"PendingWindowInDays": 7}),
+    ("cancel_key_deletion", {}),
+)
+# What plain moto 5.2.5 refuses (KeyError -> HTTP 500); everything else already resolves the ARN.
+_MOTO_REFUSES = {"disable_key", "enable_key", "schedule_key_deletion", "cancel_key_deletion"}
+
+
+def _status(call) -> int:
+    try:
+        return call()["ResponseMetadata"]["HTTPStatusCode"]
+    except ClientError as err:
+        return err.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_kms_accepts_key_arn_wherever_aws_does(moto_or_cloud):
+    kms = moto_or_cloud.client("kms")
+    key = kms.create_key(Description="arn test")["KeyMetadata"]
+    arn = key["Arn"]
+    statuses = {name: _status(lambda n=name, kw=kw: getattr(kms, n)(KeyId=arn, **kw)) for name, kw in _KMS_ACTIONS}
+    policy = kms.get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"]
+    statuses["put_key_policy"] = _status(lambda: kms.put_key_policy(KeyId=arn, PolicyName="default", Policy=policy))
+    alias, other = f"alias/{unique_name('arn')}", kms.create_key(Description="other")["KeyMetadata"]
+    statuses["create_alias"] = _status(lambda: kms.create_alias(AliasName=alias, TargetKeyId=arn))
+    statuses["update_alias"] = _status(lambda: kms.update_alias(AliasName=alias, TargetKeyId=other["Arn"]))
+    assert kms.describe_key(KeyId=alias)["KeyMetadata"]["KeyId"] == other["KeyId"]
+    refused = {name for name, status in statuses.items() if status != 200}
+    if moto_or_cloud.plain:
+        assert refused == _MOTO_REFUSES
+        assert {statuses[name] for name in refused} == {500}
+        return
+    assert refused == set()
+    # the state changes took effect on the key the ARN names
+    kms.disable_key(KeyId=arn)
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "Disabled"
+    kms.enable_key(KeyId=arn)
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "Enabled"
+    kms.schedule_key_deletion(KeyId=arn, PendingWindowInDays=7)
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    kms.cancel_key_deletion(KeyId=arn)
+    assert kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] != "PendingDeletion"
+
+
+@pytest.mark.parametrize("alias", ["alias/aws/secretsmanager", "alias/aws/rds"])
+def test_keys_behind_aws_aliases_are_aws_managed(moto_or_cloud, alias):
+    kms = moto_or_cloud.client("kms")
+    key = kms.describe_key(KeyId=alias)["KeyMetadata"]
+    customer_key = kms.create_key(Description="customer")["KeyMetadata"]
+    assert customer_key["KeyManager"] == "CUSTOMER"
+    rotates = kms.get_key_rotation_status(KeyId=key["KeyId"])["KeyRotationEnabled"]
+    if moto_or_cloud.plain:
+        assert (key["KeyManager"], rotates) == ("CUSTOMER", False)
+        return
+    assert (key["KeyManager"], rotates) == ("AWS", True)  # AWS rotates its managed keys every year
+    assert kms.describe_key(KeyId=alias)["KeyMetadata"]["KeyId"] == key["KeyId"]  # one key per alias
+
+
+# --------------------------------------------------------------------------------------------- RDS (gap 19)
+@pytest.fixture
+def subnets(moto_or_cloud) -> dict:
+    ec2 = moto_or_cloud.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.40.0.0/16")["Vpc"]["VpcId"]
+    ids = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.40.{i}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"][
+            "SubnetId"
+        ]
+        for i, az in enumerate("ab")
+    ]
+    return {"vpc": vpc, "subnets": ids}
+
+
+def test_modify_db_subnet_group_keeps_the_group(moto_or_cloud, subnets):
+    rds = moto_or_cloud.client("rds")
+    name = unique_name("subnets")
+    rds.create_db_subnet_group(
+        DBSubnetGroupName=name,
+        DBSubnetGroupDescription="before",
+        SubnetIds=subnets["subnets"],
+        Tags=[{"Key": "environment", "Value": "modify-test"}],
+    )
+    arn = rds.describe_db_subnet_groups(DBSubnetGroupName=name)["DBSubnetGroups"][0]["DBSubnetGroupArn"]
+    rds.modify_db_subnet_group(DBSubnetGroupName=name, DBSubnetGroupDescription="after", SubnetIds=subnets["subnets"])
+    if moto_or_cloud.plain:
+        with pytest.raises(ClientError) as err:
+            rds.describe_db_subnet_groups(DBSubnetGroupName=name)
+        assert err.value.response["Error"]["Code"] == "DBSubnetGroupNotFoundFault"
+        return
+    group = rds.describe_db_subnet_groups(DBSubnetGroupName=name)["DBSubnetGroups"][0]
+    assert group["DBSubnetGroupDescription"] == "after"
+    assert group["VpcId"] == subnets["vpc"]
+    assert sorted(s["SubnetIdentifier"] for s in group["Subnets"]) == sorted(subnets["subnets"])
+    assert rds.list_tags_for_resource(ResourceName=arn)["TagList"] == [{"Key": "environment", "Value": "modify-test"}]
+    # subnets in one AZ only: refused as on AWS, and the group is left as it was
+    with pytest.raises(ClientError) as err:
+        rds.modify_db_subnet_group(DBSubnetGroupName=name, SubnetIds=subnets["subnets"][:1])
+    assert err.value.response["Error"]["Code"] == "DBSubnetGroupDoesNotCoverEnoughAZs"
+    assert "Current AZ coverage: us-east-1a." in err.value.response["Error"]["Message"]
+    again = rds.describe_db_subnet_groups(DBSubnetGroupName=name)["DBSubnetGroups"][0]
+    assert (again["DBSubnetGroupDescription"], len(again["Subnets"])) == ("after", 2)
+
+
+def test_modify_unknown_db_subnet_group_is_not_found(moto_or_cloud, subnets):
+    rds = moto_or_cloud.client("rds")
+    call = lambda: rds.modify_db_subnet_group(DBSubnetGroupName=unique_name("nope"), SubnetIds=subnets["subnets"])  # noqa: E731
+    if moto_or_cloud.plain:
+        with pytest.raises(Exception) as err:  # HTML 500 page: botocore cannot even parse it
+            call()
+        assert "500" in str(err.value) or "Unable to parse" in str(err.value)
+        return
+    with pytest.raises(ClientError) as err:
+        call()
+    assert err.value.response["Error"]["Code"] == "DBSubnetGroupNotFoundFault"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+# --------------------------------------------------------------------------------------------- Secrets Manager (20)
+MARKED_FOR_DELETION = "You can't perform this operation on the secret because it was marked for deletion."
+
+
+def test_secret_scheduled_for_deletion(moto_or_cloud):
+    sm = moto_or_cloud.client("secretsmanager")
+    name = unique_name("deleted")
+    sm.create_secret(Name=name, SecretString='{"password": "x"}')
+    sm.delete_secret(SecretId=name, RecoveryWindowInDays=7)
+    described = sm.describe_secret(SecretId=name)  # succeeds on both, as on AWS
+    assert isinstance(described["DeletedDate"], datetime.datetime)
+    with pytest.raises(ClientError) as err:
+        sm.get_secret_value(SecretId=name)
+    error = err.value.response["Error"]
+    assert error["Code"] == "InvalidRequestException"
+    if moto_or_cloud.plain:
+        assert "marked for deletion" not in error["Message"]
+        return
+    assert error["Message"] == MARKED_FOR_DELETION
+    sm.restore_secret(SecretId=name)
+    assert sm.get_secret_value(SecretId=name)["SecretString"] == '{"password": "x"}'
+
+
+# amazon.aws's secretsmanager_secret lookup, in a child process: another test may have imported
+# ansible_collections before ansible's collection loader was set up in this one.
+_LOOKUP = """
+import json, sys
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.loader import init_plugin_loader, lookup_loader
+endpoint, name, on_deleted = sys.argv[1:]
+init_plugin_loader()
+lookup = lookup_loader.get("amazon.aws.secretsmanager_secret")
+connection = {"endpoint_url": endpoint, "region": "us-east-1", "access_key": "t", "secret_key": "t"}
+try:
+    print(json.dumps({"value": lookup.run([name], {}, on_deleted=on_deleted, **connection)}))
+except AnsibleLookupError as exc:
+    print(json.dumps({"error": str(exc)}))
+"""
+
+
+def _secret_lookup(endpoint: str, name: str, on_deleted: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", _LOOKUP, endpoint, name, on_deleted],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_secret_lookup_on_deleted(moto_or_cloud):
+    sm = moto_or_cloud.client("secretsmanager")
+    name = unique_name("lookup")
+    sm.create_secret(Name=name, SecretString="x")
+    assert _secret_lookup(moto_or_cloud.endpoint, name, "skip") == {"value": ["x"]}
+    sm.delete_secret(SecretId=name, RecoveryWindowInDays=7)
+    skipped = _secret_lookup(moto_or_cloud.endpoint, name, "skip")
+    if moto_or_cloud.plain:
+        assert skipped["error"].startswith("Failed to retrieve secret")
+        return
+    assert skipped == {"value": []}
+    assert _secret_lookup(moto_or_cloud.endpoint, name, "error") == {
+        "error": f"Failed to find secret {name} (marked for deletion)"
+    }
+
+
+def test_secret_last_accessed_date(moto_or_cloud):
+    sm = moto_or_cloud.client("secretsmanager")
+    name = unique_name("accessed")
+    sm.create_secret(Name=name, SecretString="x")
+    assert "LastAccessedDate" not in sm.describe_secret(SecretId=name)  # never read: omitted, as on AWS
+    sm.get_secret_value(SecretId=name)
+    accessed = sm.describe_secret(SecretId=name).get("LastAccessedDate")
+    if moto_or_cloud.plain:
+        assert accessed is None
+        return
+    today = datetime.datetime.now(datetime.UTC).date()
+    assert accessed == datetime.datetime.combine(today, datetime.time(), tzinfo=datetime.UTC)
+    listed = [s for s in sm.list_secrets()["SecretList"] if s["Name"] == name]
+    assert listed[0]["LastAccessedDate"] == accessed
+
+
+# --------------------------------------------------------------------------------------------- EC2 (gap 21)
+def test_new_vpcs_have_the_default_dhcp_options(moto_or_cloud):
+    ec2 = moto_or_cloud.client("ec2")
+    first = ec2.create_vpc(CidrBlock="10.41.0.0/16")["Vpc"]
+    second = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]
+    if moto_or_cloud.plain:
+        assert first["DhcpOptionsId"] == "default"
+        assert ec2.describe_dhcp_options()["DhcpOptions"] == []
+        return
+    options_id = first["DhcpOptionsId"]
+    assert options_id.startswith("dopt-")
+    assert second["DhcpOptionsId"] == options_id  # one default set per region
+    default_vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]
+    assert default_vpc["DhcpOptionsId"] == options_id
+    options = ec2.describe_dhcp_options(DhcpOptionsIds=[options_id])["DhcpOptions"][0]
+    config = {c["Key"]: [v["Value"] for v in c["Values"]] for c in options["DhcpConfigurations"]}
+    assert config == {"domain-name": ["ec2.internal"], "domain-name-servers": ["AmazonProvidedDNS"]}
+    # deleting a VPC leaves the set to the others; a set in use cannot be deleted
+    ec2.delete_vpc(VpcId=first["VpcId"])
+    assert ec2.describe_dhcp_options(DhcpOptionsIds=[options_id])["DhcpOptions"]
+    with pytest.raises(ClientError) as err:
+        ec2.delete_dhcp_options(DhcpOptionsId=options_id)
+    assert err.value.response["Error"]["Code"] == "DependencyViolation"
+    ec2.delete_vpc(VpcId=second["VpcId"])
