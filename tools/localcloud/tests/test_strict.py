@@ -16,15 +16,27 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from localcloud.hooks.strict import windows_overlap
-from localcloud.testing import LocalCloud, create_cluster, create_network, unique_name
+from localcloud.hooks.strict import ENV_VAR, enabled, windows_overlap
+from localcloud.testing import LocalCloud, create_cluster, create_network, free_port, run_cli, unique_name
 
 
 @pytest.fixture(scope="module")
 def strict_cloud(tmp_path_factory, localcloud_repo):
-    started = LocalCloud.up(tmp_path_factory.mktemp("strict"), env={"LOCALCLOUD_STRICT": "1"}, repo=localcloud_repo)
+    """``localcloud up --strict`` (the flag sets LOCALCLOUD_STRICT=1 for the cloud process)."""
+    port, state_dir = free_port(), tmp_path_factory.mktemp("strict")
+    run_cli("up", "--strict", "--port", str(port), "--state-dir", str(state_dir), env={"LOCALCLOUD_STRICT": ""})
+    started = LocalCloud(port, state_dir, localcloud_repo)
     yield started
     started.down()
+
+
+@pytest.mark.parametrize(("value", "on"), [("1", True), ("true", True), ("", False), ("0", False), (None, False)])
+def test_strict_mode_is_read_from_the_environment(monkeypatch, value, on):
+    if value is None:
+        monkeypatch.delenv(ENV_VAR, raising=False)
+    else:
+        monkeypatch.setenv(ENV_VAR, value)
+    assert enabled() is on
 
 
 @pytest.fixture(params=["plain-moto", "localcloud", "strict"])
