@@ -108,6 +108,7 @@ def cmd_up(args) -> int:
     for stale in (state.pid_file, state.info_file, state.path / "ready"):
         stale.unlink(missing_ok=True)
     log = state.log_file.open("ab")
+    child_env = {**os.environ, "LOCALCLOUD_STRICT": "1"} if getattr(args, "strict", False) else None
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "localcloud.server", "--port", str(args.port), "--state-dir", str(state.path)],
         stdout=log,
@@ -115,6 +116,7 @@ def cmd_up(args) -> int:
         stdin=subprocess.DEVNULL,
         start_new_session=True,
         cwd=str(state.path),
+        env=child_env,
     )
     state.pid_file.write_text(str(proc.pid))
     state.info_file.write_text(
@@ -238,6 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--port", type=int, default=int(os.environ.get("LOCALCLOUD_PORT", DEFAULT_PORT)))
         p.add_argument("--timeout", type=float, default=60, help=argparse.SUPPRESS)
+        if name == "up":
+            p.add_argument(
+                "--strict",
+                action="store_true",
+                help="refuse, as AWS does, requests AWS refuses but moto accepts (also LOCALCLOUD_STRICT=1)",
+            )
         p.set_defaults(func=fn)
     return parser
 

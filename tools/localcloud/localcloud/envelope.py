@@ -22,6 +22,7 @@ class Envelope:
     protocol: str = "query"  # query | json | rest
     method: str = "GET"
     path: str = "/"
+    body: bytes = field(default=b"", repr=False)  # the raw request body (REST services' JSON)
 
     @property
     def mutating(self) -> bool:
@@ -75,4 +76,4 @@ def parse(environ: dict, body: bytes) -> Envelope:
     if "Action" in params:
         return Envelope(service, params["Action"], region, params, "query", method, path)
     # REST services (lambda, ...): the action is method + path, good enough for recording.
-    return Envelope(service, f"{method} {path}", region, params, "rest", method, path)
+    return Envelope(service, f"{method} {path}", region, params, "rest", method, path, body)

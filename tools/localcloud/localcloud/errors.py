@@ -7,6 +7,8 @@ import uuid
 from http import HTTPStatus
 from xml.sax.saxutils import escape
 
+# JSON services with the awsQueryCompatible trait (their errors keep the query protocol's codes).
+QUERY_COMPATIBLE = {"monitoring"}
 _PHRASES = {status.value: status.phrase for status in HTTPStatus}
 
 
@@ -31,6 +33,8 @@ def render(error: AwsError, service: str, protocol: str) -> tuple[str, list[tupl
             ("x-amzn-RequestId", request_id),
             ("x-amzn-ErrorType", error.code),
         ]
+        if service in QUERY_COMPATIBLE:  # botocore reads the query-protocol error code from this header
+            headers.append(("x-amzn-query-error", f"{error.code};{'Sender' if error.sender else 'Receiver'}"))
         return status, headers, body
     if protocol == "rest":
         body = json.dumps({"Type": "User", "message": error.message}).encode()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 _LC = "tools/localcloud/tests/"
 _PM = _LC + "test_plain_moto.py::"  # these tests also run against plain moto and assert the gap there
+_ST = _LC + "test_strict.py::"  # strict mode (off by default): plain moto and the default cloud accept, strict refuses
 
 
 @dataclass(frozen=True)
@@ -307,6 +308,51 @@ GAPS: tuple[Gap, ...] = (
             _LC + "test_engine_versions.py::test_aurora_mysql_minimal",
             _LC + "test_engine_versions.py::test_rds_engine_versions_info_module",
         ),
+    ),
+    Gap(
+        "strict-1",
+        "rds",
+        "strict: CreateDBInstance of a cluster member refuses cluster-level settings and another subnet group",
+        ("hooks.strict:refuse_cluster_level_member_settings",),
+        (
+            _ST + "test_cluster_member_refuses_cluster_level_settings",
+            _ST + "test_cluster_member_refuses_another_subnet_group",
+        ),
+    ),
+    Gap(
+        "strict-2",
+        "rds",
+        "strict: CreateDBInstance of a cluster member refuses an engine version other than the cluster's",
+        ("hooks.strict:refuse_member_engine_version",),
+        (_ST + "test_cluster_member_refuses_another_engine_version",),
+    ),
+    Gap(
+        "strict-3",
+        "rds",
+        "strict: Create/ModifyDBCluster refuse a backup window overlapping the maintenance window",
+        ("hooks.strict:refuse_overlapping_windows",),
+        (_ST + "test_backup_window_must_not_overlap_maintenance_window", _ST + "test_windows_overlap"),
+    ),
+    Gap(
+        "strict-4",
+        "rds",
+        "strict: PerformanceInsightsRetentionPeriod must be 7, 31 * months (1-23) or 731",
+        ("hooks.strict:refuse_performance_insights_retention",),
+        (_ST + "test_performance_insights_retention_period_is_7_months_or_731",),
+    ),
+    Gap(
+        "strict-5",
+        "cloudwatch",
+        "strict: PutMetricAlarm Period 10/20/30/n*60, EvaluationPeriods >= 1, Period * EvaluationPeriods <= 7 days",
+        ("hooks.strict:refuse_alarm_periods",),
+        (_ST + "test_alarm_period_and_evaluation_periods",),
+    ),
+    Gap(
+        "strict-6",
+        "lambda",
+        "strict: CreateFunction refuses a deprecated runtime (python3.8, nodejs14.x, ...)",
+        ("hooks.strict:refuse_deprecated_runtime",),
+        (_ST + "test_lambda_refuses_deprecated_runtimes",),
     ),
 )
 

@@ -7,7 +7,7 @@ _SHUTDOWN = []
 
 def register_all() -> None:
     # Importing a hook module registers its hooks with the middleware.
-    from . import catalogue, compat, engine_versions, lifecycle, parameter_status, rotation  # noqa: F401
+    from . import catalogue, compat, engine_versions, lifecycle, parameter_status, rotation, strict  # noqa: F401
 
 
 def on_shutdown(fn):
