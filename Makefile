@@ -79,7 +79,7 @@ molecule: setup  ## molecule (scenario default: plan on empty, converge, idempot
 	molecule test --all
 
 localcloud-up: setup
-	$(BIN)/localcloud up --port $(LOCALCLOUD_PORT) --state-dir $(LOCALCLOUD_STATE_DIR)
+	$(BIN)/localcloud up --strict --port $(LOCALCLOUD_PORT) --state-dir $(LOCALCLOUD_STATE_DIR)
 
 localcloud-down:
 	@if [ -x $(BIN)/localcloud ]; then $(BIN)/localcloud down --state-dir $(LOCALCLOUD_STATE_DIR); fi

@@ -342,8 +342,12 @@ def cloud(tmp_path_factory, localcloud_repo):
 
 @pytest.fixture(scope="module")
 def localcloud(tmp_path_factory, localcloud_repo):
-    """A local cloud per test module (integration tests: each module deploys its own stacks)."""
-    started = LocalCloud.up(tmp_path_factory.mktemp("localcloud"), repo=localcloud_repo)
+    """A strict local cloud per test module (integration tests: each module deploys its own stacks).
+
+    Strict (``localcloud up --strict``): what AWS refuses and moto would accept is refused, so the roles are proven
+    not to send it."""
+    strict = {**os.environ, "LOCALCLOUD_STRICT": "1"}
+    started = LocalCloud.up(tmp_path_factory.mktemp("localcloud"), env=strict, repo=localcloud_repo)
     yield started
     started.down()
 
