@@ -6,13 +6,9 @@ are localcloud.postgres's; every server is stopped at the end of the session and
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from localcloud.testing import new_password
-
-REPO = Path(__file__).resolve().parents[2]  # test_defaults_in_sync.py imports it
 
 
 @pytest.fixture(scope="session")
