@@ -26,6 +26,9 @@ class Envelope:
 
     @property
     def mutating(self) -> bool:
+        """Whether the request can change anything: REST reads are GET/HEAD, other protocols name the verb."""
+        if self.protocol == "rest":
+            return self.method not in ("GET", "HEAD")
         return not self.action.startswith(_READ_PREFIXES)
 
     def param(self, name: str, default=None):
