@@ -108,7 +108,7 @@ def cmd_up(args) -> int:
     for stale in (state.pid_file, state.info_file, state.path / "ready"):
         stale.unlink(missing_ok=True)
     log = state.log_file.open("ab")
-    child_env = {**os.environ, "LOCALCLOUD_STRICT": "1"} if getattr(args, "strict", False) else None
+    child_env = {**os.environ, **_server_settings(args)}
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "localcloud.server", "--port", str(args.port), "--state-dir", str(state.path)],
         stdout=log,
@@ -136,6 +136,26 @@ def cmd_up(args) -> int:
     raise CliError(
         f"local cloud did not answer on {endpoint(args.port)} within {args.timeout}s (log: {state.log_file})"
     )
+
+
+def _server_settings(args) -> dict[str, str]:
+    """``up``'s options for the server process, passed as environment variables (the server reads them)."""
+    from .layers import parse_rate
+
+    settings = {}
+    if getattr(args, "strict", False):
+        settings["LOCALCLOUD_STRICT"] = "1"
+    if getattr(args, "fault_rate", None):
+        try:
+            parse_rate(args.fault_rate)
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
+        settings["LOCALCLOUD_FAULT_RATE"] = args.fault_rate
+    if getattr(args, "fault_seed", None) is not None:
+        settings["LOCALCLOUD_FAULT_SEED"] = str(args.fault_seed)
+    if getattr(args, "fault_services", None):
+        settings["LOCALCLOUD_FAULT_SERVICES"] = args.fault_services
+    return settings
 
 
 def _stop_pid(pid: int, timeout: float = 15) -> None:
@@ -245,6 +265,16 @@ def build_parser() -> argparse.ArgumentParser:
                 "--strict",
                 action="store_true",
                 help="refuse, as AWS does, requests AWS refuses but moto accepts (also LOCALCLOUD_STRICT=1)",
+            )
+            p.add_argument(
+                "--fault-rate",
+                metavar="KIND=FRACTION,...",
+                help="answer this fraction of requests with the service's throttling error (throttle=) or a "
+                "500/503 server error (server=), e.g. throttle=0.2,server=0.05",
+            )
+            p.add_argument("--fault-seed", type=int, help="seed of the fault draws (same seed, same faults)")
+            p.add_argument(
+                "--fault-services", metavar="SVC,...", help="only these services (signing names: rds,ec2,...)"
             )
         p.set_defaults(func=fn)
     return parser
