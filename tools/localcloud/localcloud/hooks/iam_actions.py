@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import threading
+import os
+import tempfile
 from functools import cache
+from pathlib import Path
 
 from ..envelope import Envelope
 from ..errors import AwsError
@@ -84,23 +86,39 @@ EXTRA_PREFIXES = {
 
 @cache
 def known_actions() -> dict[str, frozenset[str]]:
-    """``{iam prefix: lower-case action names}`` from every installed botocore service model (cached, ~5 s)."""
+    """``{iam prefix: lower-case action names}`` from the installed botocore service models.
+
+    Reading all ~450 models takes a few seconds, so the index is kept in a file per botocore version in the
+    temporary directory and read from there by later clouds (it only depends on the installed botocore).
+    """
+    import botocore
+
+    cache_file = Path(tempfile.gettempdir()) / f"localcloud-iam-actions-botocore-{botocore.__version__}.json"
+    try:
+        found = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        found = _index_models()
+        partial = cache_file.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(found, sort_keys=True), encoding="utf-8")
+        partial.replace(cache_file)
+    for prefix in EXTRA_PREFIXES:
+        found.setdefault(prefix, [])
+    for prefix, extra in EXTRA_ACTIONS.items():
+        found.setdefault(prefix, []).extend(action.lower() for action in extra)
+    return {prefix.lower(): frozenset(actions) for prefix, actions in found.items()}
+
+
+def _index_models() -> dict[str, list[str]]:
     import botocore.session
 
     loader = botocore.session.get_session().get_component("data_loader")
-    found: dict[str, set[str]] = {prefix: set() for prefix in EXTRA_PREFIXES}
+    found: dict[str, set[str]] = {}
     for name in loader.list_available_services("service-2"):
         model = loader.load_service_model(name, "service-2")
         meta = model.get("metadata", {})
         for prefix in {name, meta.get("signingName"), meta.get("endpointPrefix")} - {None}:
             found.setdefault(prefix, set()).update(op.lower() for op in model.get("operations", {}))
-    for prefix, extra in EXTRA_ACTIONS.items():
-        found.setdefault(prefix, set()).update(action.lower() for action in extra)
-    return {prefix.lower(): frozenset(actions) for prefix, actions in found.items()}
-
-
-if enabled():  # a strict cloud loads the models in the background at start, not on its first IAM request
-    threading.Thread(target=known_actions, name="iam-actions", daemon=True).start()
+    return {prefix: sorted(actions) for prefix, actions in found.items()}
 
 
 def problem(action: str) -> str | None:
