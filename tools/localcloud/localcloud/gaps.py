@@ -369,7 +369,7 @@ GAPS: tuple[Gap, ...] = (
         ("hooks.strict:refuse_unoffered_instance_class", "hooks.strict:refuse_aurora_cluster_instance_class"),
         (
             _ST + "test_instance_class_the_engine_version_does_not_offer",
-            _ST + "test_modify_instance_class_to_one_not_offered",
+            _ST + "test_offered_follows_the_table",
             _ST + "test_aurora_cluster_refuses_db_cluster_instance_class",
         ),
     ),
@@ -378,10 +378,7 @@ GAPS: tuple[Gap, ...] = (
         "rds",
         "strict: Create/Modify DBCluster/DBInstance refuse a parameter group of another family than the version's",
         ("hooks.strict:refuse_parameter_group_family",),
-        (
-            _ST + "test_cluster_parameter_group_of_another_family",
-            _ST + "test_instance_parameter_group_of_another_family",
-        ),
+        (_ST + "test_parameter_group_of_another_family",),
     ),
     Gap(
         "strict-9",

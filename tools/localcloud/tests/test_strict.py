@@ -269,16 +269,45 @@ def test_lambda_refuses_deprecated_runtimes(target, runtime):
 
 
 # -- strict-7: instance classes the engine version offers (and gap 26b, DescribeOrderableDBInstanceOptions) --------
-def _cluster_at(rds, version: str) -> str:
-    cluster = unique_name("cluster")
-    rds.create_db_cluster(
-        DBClusterIdentifier=cluster,
-        Engine="aurora-postgresql",
-        EngineVersion=version,
-        MasterUsername="dbadmin",
-        MasterUserPassword="p" * 32,
-    )
-    return cluster
+class _Clusters:
+    """Aurora PostgreSQL clusters a test creates, deleted with their members afterwards (each runs PostgreSQL)."""
+
+    def __init__(self, rds):
+        self.rds, self.made = rds, []
+
+    def create(self, version: str = "15.7", **extra):
+        """A CreateDBCluster call, not yet sent (for ``_expect``); whatever it creates is deleted afterwards."""
+        self.made.append(unique_name("cluster"))
+        return partial(
+            self.rds.create_db_cluster,
+            DBClusterIdentifier=self.made[-1],
+            Engine="aurora-postgresql",
+            EngineVersion=version,
+            MasterUsername="dbadmin",
+            MasterUserPassword="p" * 32,
+            **extra,
+        )
+
+    def new(self, version: str = "15.7", **extra) -> str:
+        self.create(version, **extra)()
+        return self.made[-1]
+
+    def delete(self) -> None:
+        for cluster in self.made:
+            try:
+                found = self.rds.describe_db_clusters(DBClusterIdentifier=cluster)["DBClusters"][0]
+            except ClientError:  # never created (refused)
+                continue
+            for member in found.get("DBClusterMembers", []):
+                self.rds.delete_db_instance(DBInstanceIdentifier=member["DBInstanceIdentifier"], SkipFinalSnapshot=True)
+            self.rds.delete_db_cluster(DBClusterIdentifier=cluster, SkipFinalSnapshot=True)
+
+
+@pytest.fixture
+def clusters(target):
+    made = _Clusters(target.client("rds"))
+    yield made
+    made.delete()
 
 
 def _unsupported_class(instance_class: str, version: str) -> str:
@@ -296,7 +325,6 @@ _OFFERED = [
     ("14.7", "db.r7g.large"),
     ("16.4", "db.serverless"),
     ("15.4", "db.r6gd.xlarge"),
-    ("15.7", "db.r8g.large"),  # a family the table does not know: never refused
 ]
 _NOT_OFFERED = [
     ("15.7", "db.t3.small"),
@@ -307,41 +335,43 @@ _NOT_OFFERED = [
 ]
 
 
-@pytest.mark.parametrize(("version", "instance_class"), _NOT_OFFERED, ids=[f"{v}-{c}" for v, c in _NOT_OFFERED])
-def test_instance_class_the_engine_version_does_not_offer(target, version, instance_class):
+@pytest.mark.parametrize(
+    ("version", "instance_class", "answer"),
+    [
+        *((v, c, True) for v, c in _OFFERED),
+        *((v, c, False) for v, c in _NOT_OFFERED),
+        ("15.7", "db.r8g.large", None),  # a family the table does not know
+        ("12.9", "db.r6g.large", None),  # a version outside the catalogue
+    ],
+)
+def test_offered_follows_the_table(version, instance_class, answer):
+    """The table behind strict-7 (a version or family it does not know: None, never refused)."""
+    from localcloud.hooks.orderable import offered
+
+    assert offered("aurora-postgresql", version, instance_class) is answer
+
+
+def test_instance_class_the_engine_version_does_not_offer(target, clusters):
+    """Create and Modify (the class of a member comes from the cluster's version); each member runs PostgreSQL."""
     rds = target.client("rds")
-    cluster = _cluster_at(rds, version)
-    create = partial(_member(rds, cluster), DBInstanceClass=instance_class)
-    _expect(target, create, "InvalidParameterCombination", _unsupported_class(instance_class, version))
-
-
-def test_instance_classes_offered_are_accepted(target):
-    rds = target.client("rds")
-    for version, instance_class in _OFFERED:
-        cluster = _cluster_at(rds, version)
-        assert _outcome(partial(_member(rds, cluster), DBInstanceClass=instance_class)) == (None, None, 200)
-
-
-def test_modify_instance_class_to_one_not_offered(target):
-    rds = target.client("rds")
-    cluster = create_cluster(rds)
-    member = unique_name("member")
+    cluster, member = clusters.new("15.7"), unique_name("member")
+    create = partial(_member(rds, cluster), DBInstanceClass="db.t3.small")
+    _expect(target, create, "InvalidParameterCombination", _unsupported_class("db.t3.small", "15.7"))
     partial(_member(rds, cluster), DBInstanceIdentifier=member, DBInstanceClass="db.t3.medium")()
     modify = partial(rds.modify_db_instance, DBInstanceIdentifier=member, ApplyImmediately=True)
     assert _outcome(partial(modify, DBInstanceClass="db.r6g.large")) == (None, None, 200)
     _expect(
         target,
-        partial(modify, DBInstanceClass="db.t3.small"),
+        partial(modify, DBInstanceClass="db.r4.large"),
         "InvalidParameterCombination",
-        _unsupported_class("db.t3.small", "15.7"),
+        _unsupported_class("db.r4.large", "15.7"),
     )
 
 
-def test_aurora_cluster_refuses_db_cluster_instance_class(target):
-    rds = target.client("rds")
+def test_aurora_cluster_refuses_db_cluster_instance_class(target, clusters):
     _expect(
         target,
-        partial(create_cluster, rds, DBClusterInstanceClass="db.r6g.large"),
+        clusters.create(DBClusterInstanceClass="db.r6g.large"),
         "InvalidParameterCombination",
         "DBClusterInstanceClass isn't supported for DB engine aurora-postgresql.",
     )
@@ -386,48 +416,33 @@ def _family_mismatch(name: str, have: str, wanted: str) -> str:
     )
 
 
-def test_cluster_parameter_group_of_another_family(target):
-    rds = target.client("rds")
-    groups = {}
+def _groups(create, name_field: str) -> tuple[str, ...]:
+    """The names of two new parameter groups, of family aurora-postgresql14 and aurora-postgresql15."""
+    names = []
     for family in ("aurora-postgresql14", "aurora-postgresql15"):
-        groups[family] = unique_name("cpg")
-        rds.create_db_cluster_parameter_group(
-            DBClusterParameterGroupName=groups[family], DBParameterGroupFamily=family, Description="test"
-        )
-    old, new = groups["aurora-postgresql14"], groups["aurora-postgresql15"]
-    cluster = create_cluster(rds, DBClusterParameterGroupName=new)
-    _expect(
-        target,
-        partial(create_cluster, rds, DBClusterParameterGroupName=old),
-        "InvalidParameterCombination",
-        _family_mismatch(old, "aurora-postgresql14", "aurora-postgresql15"),
-    )
+        names.append(unique_name("pg"))
+        create(**{name_field: names[-1]}, DBParameterGroupFamily=family, Description="test")
+    return tuple(names)
+
+
+def test_parameter_group_of_another_family(target, clusters):
+    """Cluster parameter groups (Create/ModifyDBCluster) and DB parameter groups (Create/ModifyDBInstance)."""
+    rds = target.client("rds")
+    old, new = _groups(rds.create_db_cluster_parameter_group, "DBClusterParameterGroupName")
+    message = _family_mismatch(old, "aurora-postgresql14", "aurora-postgresql15")
+    cluster = clusters.new(DBClusterParameterGroupName=new)
+    _expect(target, clusters.create(DBClusterParameterGroupName=old), "InvalidParameterCombination", message)
     modify = partial(rds.modify_db_cluster, DBClusterIdentifier=cluster, ApplyImmediately=True)
     assert _outcome(partial(modify, DBClusterParameterGroupName=new)) == (None, None, 200)
-    _expect(
-        target,
-        partial(modify, DBClusterParameterGroupName=old),
-        "InvalidParameterCombination",
-        _family_mismatch(old, "aurora-postgresql14", "aurora-postgresql15"),
-    )
+    _expect(target, partial(modify, DBClusterParameterGroupName=old), "InvalidParameterCombination", message)
 
-
-def test_instance_parameter_group_of_another_family(target):
-    rds = target.client("rds")
-    groups = {}
-    for family in ("aurora-postgresql14", "aurora-postgresql15"):
-        groups[family] = unique_name("pg")
-        rds.create_db_parameter_group(
-            DBParameterGroupName=groups[family], DBParameterGroupFamily=family, Description="t"
-        )
-    old, new = groups["aurora-postgresql14"], groups["aurora-postgresql15"]
-    cluster = create_cluster(rds)
+    old, new = _groups(rds.create_db_parameter_group, "DBParameterGroupName")
+    message = _family_mismatch(old, "aurora-postgresql14", "aurora-postgresql15")
     member = unique_name("member")
     partial(_member(rds, cluster), DBInstanceIdentifier=member, DBParameterGroupName=new)()
-    message = _family_mismatch(old, "aurora-postgresql14", "aurora-postgresql15")
-    _expect(target, _member(rds, cluster, DBParameterGroupName=old), "InvalidParameterCombination", message)
     modify = partial(rds.modify_db_instance, DBInstanceIdentifier=member, ApplyImmediately=True)
     _expect(target, partial(modify, DBParameterGroupName=old), "InvalidParameterCombination", message)
+    _expect(target, _member(rds, cluster, DBParameterGroupName=old), "InvalidParameterCombination", message)
 
 
 # -- strict-9: IAM policy documents naming actions that do not exist ---------------------------------------------

@@ -20,7 +20,7 @@ from ..envelope import Envelope
 from ..errors import AwsError
 from ..middleware import before
 from .catalogue import DATA_DIR, marker_xml, respond
-from .engine_versions import _key, versions
+from .engine_versions import _fields_xml, _key, versions
 
 ENGINE = "aurora-postgresql"
 _BOOLEANS = {
@@ -130,15 +130,11 @@ def _page(env: Envelope, items: list[dict]) -> tuple[list[dict], str | None]:
 
 
 def _option_xml(option: dict) -> str:
-    parts = []
-    for field, value in option.items():
-        if field == "AvailabilityZones":
-            inner = "".join(f"<AvailabilityZone><Name>{escape(z)}</Name></AvailabilityZone>" for z in value)
-        elif isinstance(value, list):
-            inner = "".join(f"<member>{escape(v)}</member>" for v in value)
-        elif isinstance(value, bool):
-            inner = "true" if value else "false"
-        else:
-            inner = escape(value)
-        parts.append(f"<{field}>{inner}</{field}>")
-    return "<OrderableDBInstanceOption>" + "".join(parts) + "</OrderableDBInstanceOption>"
+    zones = "".join(
+        f"<AvailabilityZone><Name>{escape(z)}</Name></AvailabilityZone>" for z in option["AvailabilityZones"]
+    )
+    fields = tuple(field for field in option if field != "AvailabilityZones")
+    return (
+        f"<OrderableDBInstanceOption><AvailabilityZones>{zones}</AvailabilityZones>{_fields_xml(option, fields)}"
+        "</OrderableDBInstanceOption>"
+    )
