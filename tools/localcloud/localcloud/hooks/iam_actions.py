@@ -99,8 +99,11 @@ def known_actions() -> dict[str, frozenset[str]]:
     except (OSError, ValueError):
         found = _index_models()
         partial = cache_file.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps(found, sort_keys=True), encoding="utf-8")
-        partial.replace(cache_file)
+        try:
+            partial.write_text(json.dumps(found, sort_keys=True), encoding="utf-8")
+            partial.replace(cache_file)
+        except OSError:  # no writable temporary directory: index again next time
+            partial.unlink(missing_ok=True)
     for prefix in EXTRA_PREFIXES:
         found.setdefault(prefix, [])
     for prefix, extra in EXTRA_ACTIONS.items():
