@@ -310,6 +310,13 @@ GAPS: tuple[Gap, ...] = (
         ),
     ),
     Gap(
+        "26b",
+        "rds",
+        "DescribeOrderableDBInstanceOptions: aurora-postgresql 13.9-16.4 from a sourced table (moto stops at 15.2)",
+        ("hooks.orderable:describe_orderable_options",),
+        (_ST + "test_describe_orderable_options_for_current_versions",),
+    ),
+    Gap(
         "strict-1",
         "rds",
         "strict: CreateDBInstance of a cluster member refuses cluster-level settings and another subnet group",
@@ -353,6 +360,36 @@ GAPS: tuple[Gap, ...] = (
         "strict: CreateFunction refuses a deprecated runtime (python3.8, nodejs14.x, ...)",
         ("hooks.strict:refuse_deprecated_runtime",),
         (_ST + "test_lambda_refuses_deprecated_runtimes",),
+    ),
+    Gap(
+        "strict-7",
+        "rds",
+        "strict: Create/ModifyDBInstance refuse an instance class the engine version does not offer; an Aurora"
+        " CreateDBCluster refuses DBClusterInstanceClass",
+        ("hooks.strict:refuse_unoffered_instance_class", "hooks.strict:refuse_aurora_cluster_instance_class"),
+        (
+            _ST + "test_instance_class_the_engine_version_does_not_offer",
+            _ST + "test_offered_follows_the_table",
+            _ST + "test_aurora_cluster_refuses_db_cluster_instance_class",
+        ),
+    ),
+    Gap(
+        "strict-8",
+        "rds",
+        "strict: Create/Modify DBCluster/DBInstance refuse a parameter group of another family than the version's",
+        ("hooks.strict:refuse_parameter_group_family",),
+        (_ST + "test_parameter_group_of_another_family",),
+    ),
+    Gap(
+        "strict-9",
+        "iam",
+        "strict: IAM policies, trust policies and KMS key policies naming an action that does not exist",
+        ("hooks.iam_actions:refuse_unknown_iam_actions", "hooks.iam_actions:refuse_unknown_key_policy_actions"),
+        (
+            _ST + "test_iam_policies_with_unknown_actions",
+            _ST + "test_iam_trust_policy_with_an_unknown_action",
+            _ST + "test_kms_key_policy_with_an_unknown_action",
+        ),
     ),
 )
 
