@@ -30,7 +30,7 @@ def build_app(state_dir: Path):
 
 
 class ControlApp:
-    """``/_localcloud/*``: health, request log, fault and latency rules, the CA. Everything else -> AWS."""
+    """``/_localcloud/*``: health, request log, fault and latency rules, the timing model, the CA. Else -> AWS."""
 
     def __init__(self, app):
         self.app = app
@@ -53,6 +53,10 @@ class ControlApp:
             result = {"status": "running", "pid": os.getpid()}
         elif name == "requests":
             result = ctl["recorder"].entries
+        elif name == "timing":
+            from . import timing
+
+            result = timing.report(timing.from_env())
         elif name in ("faults", "latency"):
             if method == "POST":
                 ctl[name].rules = json.loads(body or b"[]")
