@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
 from localcloud import timing
-from localcloud.testing import LocalCloud, create_network, unique_name
+from localcloud.testing import LocalCloud, create_network, free_port, run_cli, unique_name
 
+REPO = Path(timing.__file__).resolve().parents[3]
 SCALE = 120  # instance create 5 s, cluster 1.75 s, NAT gateway 0.9 s, endpoint 0.75 s, Lambda in a VPC 0.5 s
 REQUIRED = (
     "rds.cluster.create",
@@ -397,3 +399,22 @@ def test_instant_cloud_answers_at_once(cloud, network):
     ec2 = cloud.client("ec2")
     nat = ec2.create_nat_gateway(SubnetId=network["subnets"][0], AllocationId=ec2.allocate_address()["AllocationId"])
     assert nat["NatGateway"]["State"] == "available"
+
+
+def test_cli_refuses_bad_timing_options(tmp_path):
+    state = str(tmp_path / "state")
+    bad_scale = run_cli("up", "--port", str(free_port()), "--state-dir", state, "--timing", "aws", "--time-scale", "0",
+                        check=False)  # fmt: skip
+    assert bad_scale.returncode == 2 and "--time-scale must be positive" in bad_scale.stderr
+    bad_mode = run_cli("up", "--state-dir", state, "--timing", "slow", check=False)
+    assert bad_mode.returncode == 2 and "invalid choice" in bad_mode.stderr
+    assert not (tmp_path / "state" / "localcloud.pid").exists()
+
+
+def test_docs_render_the_table():
+    """docs/aws-timings.md shows every operation of the table with its AWS duration and source."""
+    doc = (REPO / "docs" / "aws-timings.md").read_text(encoding="utf-8")
+    for op in timing.load_table().values():
+        row = next((line for line in doc.splitlines() if line.startswith(f"| `{op.operation}` |")), None)
+        assert row is not None, op.operation
+        assert f"| {op.aws_seconds:g} s ({op.range} s) |" in row and op.source in row, op.operation
