@@ -247,6 +247,48 @@ def test_cluster_and_instances_follow_aws_states(timed_cloud):
     assert first_seen(seen, 0, "DBClusterNotFoundFault") >= first_seen(seen, 1, "gone")
 
 
+def test_engine_upgrade_and_instance_modify(cloud_in_process, monkeypatch):
+    """In this process (scale 3000: an engine upgrade takes 0.3 s): upgrading cluster and members, modifying."""
+    for name, value in (("LOCALCLOUD_TIMING", "aws"), ("LOCALCLOUD_TIME_SCALE", "3000")):
+        monkeypatch.setenv(name, value)
+    rds = cloud_in_process.client("rds")
+    net = create_network(cloud_in_process, cidr="10.67")
+    cluster_id = unique_name("upgrade")
+    rds.create_db_cluster(
+        DBClusterIdentifier=cluster_id,
+        Engine="aurora-postgresql",
+        EngineVersion="15.7",
+        MasterUsername="dbadmin",
+        MasterUserPassword="p" * 32,
+        DBSubnetGroupName=net["subnet_group"],
+    )
+    member = f"{cluster_id}-1"
+    rds.create_db_instance(
+        DBInstanceIdentifier=member,
+        DBClusterIdentifier=cluster_id,
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.t3.medium",
+    )
+
+    def read():
+        cluster = rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]["Status"]
+        return cluster, rds.describe_db_instances(DBInstanceIdentifier=member)["DBInstances"][0]["DBInstanceStatus"]
+
+    watch(read, lambda v: v == ("available", "available"))
+    answer = rds.modify_db_instance(DBInstanceIdentifier=member, PromotionTier=2)  # applied now, whatever told
+    assert answer["DBInstance"]["DBInstanceStatus"] == "modifying"
+    watch(read, lambda v: v == ("available", "available"))
+    answer = rds.modify_db_instance(DBInstanceIdentifier=member, DBInstanceClass="db.r6g.large")  # pending: no change
+    assert answer["DBInstance"]["DBInstanceStatus"] == "available"
+    answer = rds.modify_db_cluster(DBClusterIdentifier=cluster_id, EngineVersion="15.8", ApplyImmediately=True)
+    assert answer["DBCluster"]["Status"] == "upgrading"
+    assert read() == ("upgrading", "upgrading")
+    assert sequence(watch(read, lambda v: v == ("available", "available"))) == [
+        ("upgrading", "upgrading"),
+        ("available", "available"),
+    ]
+
+
 # --------------------------------------------------------------------------------------------- EC2
 def test_nat_gateway_and_its_elastic_ip(timed_cloud):
     ec2 = timed_cloud.client("ec2")

@@ -190,8 +190,8 @@ def _create_instance(original, backend, db_kwargs):
         writer = cluster.writer
         if writer is not None and writer is not instance:  # a reader: available no earlier than the writer
             not_before = max(not_before, _READY.get(("rds-instance", region, writer.db_instance_identifier), 0.0))
-        if not getattr(cluster, "enabled_cloudwatch_logs_exports", None):
-            skip.append("configuring-log-exports")
+    if not getattr(cluster or instance, "enabled_cloudwatch_logs_exports", None):
+        skip.append("configuring-log-exports")
     if not int(getattr(instance, "monitoring_interval", 0) or 0):
         skip.append("configuring-enhanced-monitoring")
     key = ("rds-instance", region, instance.db_instance_identifier)
