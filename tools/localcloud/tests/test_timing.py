@@ -14,7 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localcloud import timing
-from localcloud.testing import LocalCloud, create_network, free_port, run_cli, unique_name
+from localcloud.testing import LocalCloud, create_cluster, create_network, free_port, run_cli, unique_name
 
 REPO = Path(timing.__file__).resolve().parents[3]
 SCALE = 120  # instance create 5 s, cluster 1.75 s, NAT gateway 0.9 s, endpoint 0.75 s, Lambda in a VPC 0.5 s
@@ -134,6 +134,17 @@ def first_seen(seen, index, value) -> float:
     return next(at for at, v in seen if v[index] == value)
 
 
+def member(rds, cluster_id: str, name: str, **extra) -> dict:
+    """CreateDBInstance of an aurora-postgresql cluster member; returns the answer's DBInstance."""
+    return rds.create_db_instance(
+        DBInstanceIdentifier=name,
+        DBClusterIdentifier=cluster_id,
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.t3.medium",
+        **extra,
+    )["DBInstance"]
+
+
 def error_code(call, *args, **kwargs) -> str:
     with pytest.raises(ClientError) as caught:
         call(*args, **kwargs)
@@ -165,27 +176,12 @@ def test_cluster_and_instances_follow_aws_states(timed_cloud):
     rds, net = timed_cloud.client("rds"), create_network(timed_cloud, cidr="10.61")
     cluster_id = unique_name("timed")
     writer, reader = f"{cluster_id}-1", f"{cluster_id}-2"
-    created = rds.create_db_cluster(
-        DBClusterIdentifier=cluster_id,
-        Engine="aurora-postgresql",
-        EngineVersion="15.7",
-        MasterUsername="dbadmin",
-        MasterUserPassword="p" * 32,
-        DBSubnetGroupName=net["subnet_group"],
-        EnableCloudwatchLogsExports=["postgresql"],
-    )["DBCluster"]
-    assert created["Status"] == "creating"
+    create_cluster(rds, net["subnet_group"], cluster_id, EnableCloudwatchLogsExports=["postgresql"])
+    assert rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]["Status"] == "creating"
     # AWS accepts members while the cluster is creating
-    for name, extra in ((writer, {"MonitoringInterval": 60, "MonitoringRoleArn": "arn:aws:iam::123456789012:role/m"}),
-                        (reader, {})):  # fmt: skip
-        answer = rds.create_db_instance(
-            DBInstanceIdentifier=name,
-            DBClusterIdentifier=cluster_id,
-            Engine="aurora-postgresql",
-            DBInstanceClass="db.t3.medium",
-            **extra,
-        )["DBInstance"]
-        assert answer["DBInstanceStatus"] == "creating"
+    monitoring = {"MonitoringInterval": 60, "MonitoringRoleArn": "arn:aws:iam::123456789012:role/m"}
+    assert member(rds, cluster_id, writer, **monitoring)["DBInstanceStatus"] == "creating"
+    assert member(rds, cluster_id, reader)["DBInstanceStatus"] == "creating"
     assert rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]["Status"] == "creating"
     # busy states refuse, with AWS's codes
     assert error_code(rds.modify_db_instance, DBInstanceIdentifier=writer, PromotionTier=2) == "InvalidDBInstanceState"
@@ -253,32 +249,23 @@ def test_engine_upgrade_and_instance_modify(cloud_in_process, monkeypatch):
         monkeypatch.setenv(name, value)
     rds = cloud_in_process.client("rds")
     net = create_network(cloud_in_process, cidr="10.67")
-    cluster_id = unique_name("upgrade")
-    rds.create_db_cluster(
-        DBClusterIdentifier=cluster_id,
-        Engine="aurora-postgresql",
-        EngineVersion="15.7",
-        MasterUsername="dbadmin",
-        MasterUserPassword="p" * 32,
-        DBSubnetGroupName=net["subnet_group"],
-    )
-    member = f"{cluster_id}-1"
-    rds.create_db_instance(
-        DBInstanceIdentifier=member,
-        DBClusterIdentifier=cluster_id,
-        Engine="aurora-postgresql",
-        DBInstanceClass="db.t3.medium",
-    )
+    cluster_id = create_cluster(rds, net["subnet_group"], unique_name("upgrade"))
+    member(rds, cluster_id, f"{cluster_id}-1")
 
     def read():
         cluster = rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]["Status"]
-        return cluster, rds.describe_db_instances(DBInstanceIdentifier=member)["DBInstances"][0]["DBInstanceStatus"]
+        instance = rds.describe_db_instances(DBInstanceIdentifier=f"{cluster_id}-1")["DBInstances"][0]
+        return cluster, instance["DBInstanceStatus"]
 
     watch(read, lambda v: v == ("available", "available"))
-    answer = rds.modify_db_instance(DBInstanceIdentifier=member, PromotionTier=2)  # applied now, whatever told
+    answer = rds.modify_db_instance(
+        DBInstanceIdentifier=f"{cluster_id}-1", PromotionTier=2
+    )  # applied now, whatever told
     assert answer["DBInstance"]["DBInstanceStatus"] == "modifying"
     watch(read, lambda v: v == ("available", "available"))
-    answer = rds.modify_db_instance(DBInstanceIdentifier=member, DBInstanceClass="db.r6g.large")  # pending: no change
+    answer = rds.modify_db_instance(
+        DBInstanceIdentifier=f"{cluster_id}-1", DBInstanceClass="db.r6g.large"
+    )  # pending: no change
     assert answer["DBInstance"]["DBInstanceStatus"] == "available"
     answer = rds.modify_db_cluster(DBClusterIdentifier=cluster_id, EngineVersion="15.8", ApplyImmediately=True)
     assert answer["DBCluster"]["Status"] == "upgrading"
@@ -394,21 +381,9 @@ def test_plain_moto_answers_everything_at_once(plain_moto):
     nat = ec2.create_nat_gateway(SubnetId=net["subnets"][0], AllocationId=allocation)["NatGateway"]
     assert nat["State"] == "available"
     ec2.release_address(AllocationId=allocation)  # AWS: AuthFailure while the NAT gateway holds it
-    cluster = unique_name("plain")
-    rds.create_db_cluster(
-        DBClusterIdentifier=cluster,
-        Engine="aurora-postgresql",
-        EngineVersion="15.7",
-        MasterUsername="dbadmin",
-        MasterUserPassword="p" * 32,
-    )
-    member = rds.create_db_instance(
-        DBInstanceIdentifier=f"{cluster}-1",
-        DBClusterIdentifier=cluster,
-        Engine="aurora-postgresql",
-        DBInstanceClass="db.t3.medium",
-    )["DBInstance"]
-    assert member["DBInstanceStatus"] == "available"
+    cluster = create_cluster(rds)
+    created = member(rds, cluster, f"{cluster}-1")
+    assert created["DBInstanceStatus"] == "available"
     rds.delete_db_instance(DBInstanceIdentifier=f"{cluster}-1")
     assert rds.describe_db_instances(Filters=[{"Name": "db-cluster-id", "Values": [cluster]}])["DBInstances"] == []
     net_fn = create_network(plain_moto, cidr="10.66")
@@ -419,21 +394,8 @@ def test_plain_moto_answers_everything_at_once(plain_moto):
 def test_instant_cloud_answers_at_once(cloud, network):
     assert cloud.timing()["mode"] == "instant"
     rds = cloud.client("rds")
-    cluster = unique_name("instant")
-    rds.create_db_cluster(
-        DBClusterIdentifier=cluster,
-        Engine="aurora-postgresql",
-        EngineVersion="15.7",
-        MasterUsername="dbadmin",
-        MasterUserPassword="p" * 32,
-        DBSubnetGroupName=network["subnet_group"],
-    )
-    rds.create_db_instance(
-        DBInstanceIdentifier=f"{cluster}-1",
-        DBClusterIdentifier=cluster,
-        Engine="aurora-postgresql",
-        DBInstanceClass="db.t3.medium",
-    )
+    cluster = create_cluster(rds, network["subnet_group"])
+    member(rds, cluster, f"{cluster}-1")
     status = rds.describe_db_instances(DBInstanceIdentifier=f"{cluster}-1")["DBInstances"][0]["DBInstanceStatus"]
     assert status == "available"
     rds.delete_db_instance(DBInstanceIdentifier=f"{cluster}-1")
