@@ -358,12 +358,12 @@ _install()
 
 
 # --------------------------------------------------------------------------------------------- RDS hooks
-@after("rds", "CreateDBCluster", "CreateDBInstance")
+@after("rds", "CreateDBCluster", "CreateDBInstance", "DeleteDBCluster", "DeleteDBInstance")
 def count_from_the_answer(env: Envelope, body: bytes) -> None:
-    """Timing 1: durations count from the answer (after the data plane started the resource's server)."""
+    """Timing 1: durations count from the answer (after the data plane started or stopped the servers)."""
     if model() is None:
         return
-    if env.action == "CreateDBCluster":
+    if env.action.endswith("DBCluster"):
         cluster = _cluster(env)
         if cluster is not None:
             _rebase(("rds-cluster", env.region, cluster.db_cluster_identifier))
