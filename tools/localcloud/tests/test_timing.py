@@ -130,6 +130,12 @@ def sequence(seen, index=None) -> list:
     return [v for i, v in enumerate(values) if i == 0 or values[i - 1] != v]
 
 
+def in_order(observed: list, expected: list, short: tuple = ()) -> bool:
+    """``observed`` is ``expected`` in order, where only the ``short`` states (a few polls long) may be missed."""
+    missable = [state for state in expected if state not in short or state in observed]
+    return observed == missable
+
+
 def first_seen(seen, index, value) -> float:
     return next(at for at, v in seen if v[index] == value)
 
@@ -203,8 +209,13 @@ def test_cluster_and_instances_follow_aws_states(timed_cloud):
 
     seen = watch(read, lambda v: v[:3] == ("available",) * 3)
     assert sequence(seen, 0) == ["creating", "backing-up", "available"]
-    assert sequence(seen, 1) == ["creating", "configuring-enhanced-monitoring", "configuring-log-exports", "available"]
-    assert sequence(seen, 2) == ["creating", "configuring-log-exports", "available"]
+    # configuring-log-exports lasts 5 % of 5 s for the writer (may fall between two polls of a busy machine)
+    monitored = ["creating", "configuring-enhanced-monitoring", "configuring-log-exports", "available"]
+    assert in_order(sequence(seen, 1), monitored, short=("configuring-log-exports",))
+    assert in_order(
+        sequence(seen, 2), ["creating", "configuring-log-exports", "available"], ("configuring-log-exports",)
+    )
+    assert "configuring-log-exports" in sequence(seen, 1) + sequence(seen, 2)
     assert set(sequence(seen, 3)) == {(writer,)}  # the writer is the first member requested, throughout
     cluster_ready = first_seen(seen, 0, "available")
     writer_ready, reader_ready = first_seen(seen, 1, "available"), first_seen(seen, 2, "available")
@@ -244,8 +255,8 @@ def test_cluster_and_instances_follow_aws_states(timed_cloud):
 
 
 def test_engine_upgrade_and_instance_modify(cloud_in_process, monkeypatch):
-    """In this process (scale 3000: an engine upgrade takes 0.3 s): upgrading cluster and members, modifying."""
-    for name, value in (("LOCALCLOUD_TIMING", "aws"), ("LOCALCLOUD_TIME_SCALE", "3000")):
+    """In this process (scale 600: an engine upgrade takes 1.5 s): upgrading cluster and members, modifying."""
+    for name, value in (("LOCALCLOUD_TIMING", "aws"), ("LOCALCLOUD_TIME_SCALE", "600")):
         monkeypatch.setenv(name, value)
     rds = cloud_in_process.client("rds")
     net = create_network(cloud_in_process, cidr="10.67")
@@ -270,10 +281,8 @@ def test_engine_upgrade_and_instance_modify(cloud_in_process, monkeypatch):
     answer = rds.modify_db_cluster(DBClusterIdentifier=cluster_id, EngineVersion="15.8", ApplyImmediately=True)
     assert answer["DBCluster"]["Status"] == "upgrading"
     assert read() == ("upgrading", "upgrading")
-    assert sequence(watch(read, lambda v: v == ("available", "available"))) == [
-        ("upgrading", "upgrading"),
-        ("available", "available"),
-    ]
+    seen = watch(read, lambda v: v == ("available", "available"))
+    assert sequence(seen, 0) == sequence(seen, 1) == ["upgrading", "available"]
 
 
 # --------------------------------------------------------------------------------------------- EC2
