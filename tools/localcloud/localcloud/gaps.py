@@ -14,6 +14,8 @@ from dataclasses import dataclass
 _LC = "tools/localcloud/tests/"
 _PM = _LC + "test_plain_moto.py::"  # these tests also run against plain moto and assert the gap there
 _ST = _LC + "test_strict.py::"  # strict mode (off by default): plain moto and the default cloud accept, strict refuses
+_TM = _LC + "test_timing.py::"  # the AWS timing model (--timing aws, off by default); plain moto answers at once
+_TM_PLAIN = _TM + "test_plain_moto_answers_everything_at_once"
 
 
 @dataclass(frozen=True)
@@ -390,6 +392,77 @@ GAPS: tuple[Gap, ...] = (
             _ST + "test_iam_trust_policy_with_an_unknown_action",
             _ST + "test_kms_key_policy_with_an_unknown_action",
         ),
+    ),
+)
+
+
+# The AWS timing model (``localcloud up --timing aws``, docs/aws-timings.md): moto has no transitional states.
+GAPS += (
+    Gap(
+        "timing-1",
+        "rds",
+        "--timing aws: clusters and instances pass through AWS's transitional states for AWS's durations / scale"
+        " (creating, backing-up, configuring-*, modifying, rebooting, upgrading, deleting, then gone)",
+        (
+            "hooks.timing:_install",
+            "hooks.timing:advance",
+            "hooks.timing:count_from_the_answer",
+            "hooks.timing:instance_busy",
+            "hooks.timing:cluster_busy",
+        ),
+        (
+            _TM + "test_cluster_and_instances_follow_aws_states",
+            _TM_PLAIN,
+            _TM + "test_timing_endpoint_reports_the_model",
+        ),
+    ),
+    Gap(
+        "timing-2",
+        "rds",
+        "--timing aws: busy instances and clusters refuse Modify/Reboot/Delete (InvalidDBInstanceState,"
+        " InvalidDBClusterStateFault); CreateDBInstance stays accepted while the cluster is creating",
+        (
+            "hooks.timing:refuse_modify_busy_instance",
+            "hooks.timing:refuse_reboot_busy_instance",
+            "hooks.timing:refuse_deleting_instance",
+            "hooks.timing:refuse_modify_busy_cluster",
+            "hooks.timing:refuse_delete_busy_cluster",
+        ),
+        (_TM + "test_cluster_and_instances_follow_aws_states",),
+    ),
+    Gap(
+        "timing-3",
+        "ec2",
+        "--timing aws: NAT gateways pending -> available, deleting -> deleted; interface endpoints pending ->"
+        " available, deleting -> gone",
+        ("hooks.timing:_install", "hooks.timing:advance"),
+        (
+            _TM + "test_nat_gateway_and_its_elastic_ip",
+            _TM + "test_interface_endpoint_pending_then_available_deleting_then_gone",
+            _TM_PLAIN,
+        ),
+    ),
+    Gap(
+        "timing-4",
+        "ec2",
+        "--timing aws: ReleaseAddress of an elastic IP a NAT gateway still holds is refused (AuthFailure)",
+        ("hooks.timing:refuse_release_of_nat_address",),
+        (_TM + "test_nat_gateway_and_its_elastic_ip", _TM_PLAIN),
+    ),
+    Gap(
+        "timing-5",
+        "lambda",
+        "--timing aws: new functions are Pending (longer in a VPC) then Active; LastUpdateStatus InProgress then"
+        " Successful after an update",
+        ("hooks.timing:_install", "hooks.timing:advance"),
+        (_TM + "test_lambda_in_a_vpc_is_pending_then_active_and_updates_are_in_progress", _TM_PLAIN),
+    ),
+    Gap(
+        "timing-6",
+        "lambda",
+        "--timing aws: Invoke of a Pending function, an update during another: ResourceConflictException 409",
+        ("hooks.timing:refuse_busy_function",),
+        (_TM + "test_lambda_in_a_vpc_is_pending_then_active_and_updates_are_in_progress",),
     ),
 )
 

@@ -50,7 +50,7 @@ def fault_config_from_env() -> dict:
 
 
 class ControlApp:
-    """``/_localcloud/*``: health, request log, fault and latency rules, the CA. Everything else -> AWS."""
+    """``/_localcloud/*``: health, request log, fault and latency rules, the timing model, the CA. Else -> AWS."""
 
     def __init__(self, app):
         self.app = app
@@ -81,6 +81,10 @@ class ControlApp:
                 return _answer(start_response, "400 Bad Request", {"error": str(exc)})
         elif name == "fault-stats":
             result = ctl["random_faults"].describe()
+        elif name == "timing":
+            from . import timing
+
+            result = timing.report(timing.from_env())
         elif name in ("faults", "latency"):
             if method == "POST":
                 ctl[name].rules = json.loads(body or b"[]")

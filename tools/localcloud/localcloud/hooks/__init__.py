@@ -17,6 +17,7 @@ def register_all() -> None:
         parameter_status,
         rotation,
         strict,
+        timing,
     )
 
 
