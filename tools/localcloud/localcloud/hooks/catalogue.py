@@ -36,7 +36,7 @@ from ..errors import AwsError
 from ..middleware import Respond, before
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-CATALOGUED = ("aurora-postgresql15",)
+CATALOGUED = ("aurora-postgresql15", "aurora-postgresql16")
 MAX_PARAMETERS_PER_CALL = 20  # AWS limit for Modify*/Reset*ParameterGroup
 DEFAULT_APPLY_METHOD = "pending-reboot"  # what AWS reports for parameters nobody set
 SOURCES = ("user", "system", "engine-default")
@@ -49,7 +49,8 @@ AWS_FAMILY = re.compile(
 )
 _REQUEST_PARAMETER = re.compile(r"Parameters\.(?:Parameter|member)\.(\d+)\.(\w+)")
 _FILTER_NAME = re.compile(r"Filters\.(?:Filter|member)\.(\d+)\.Name")
-_RANGE = re.compile(r"(-?\d+(?:\.\d+)?)-(-?\d+(?:\.\d+)?)")
+_NUMBER = r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?"
+_RANGE = re.compile(f"({_NUMBER})-({_NUMBER})")  # e.g. 0-1, -1-2147483647, 0-1.79769e+308
 _FIELDS = (
     "ParameterName",
     "ParameterValue",
