@@ -596,3 +596,36 @@ def test_aurora_postgresql16_has_postgresql16s_parameters(moto_or_cloud):
         lambda: rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=fifteen, Parameters=sent)
     )
     assert (code, message) == ("InvalidParameterValue", "Could not find parameter with name: debug_parallel_query")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The catalogue files themselves: consistent, and what the script builds from its sources (nobody edited them).
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "build_parameter_catalogue.py"
+
+
+def test_catalogue_defaults_fit_their_own_allowed_values():
+    from localcloud.hooks import catalogue
+
+    for family in FAMILIES:
+        for level, entries in catalogue.catalogue(family).items():
+            for entry in entries:
+                assert entry["ApplyType"] in ("static", "dynamic"), (family, level, entry)
+                value = entry.get("ParameterValue")
+                if value is not None and entry["IsModifiable"]:
+                    assert catalogue._allowed(entry, value), (family, level, entry["ParameterName"], value)
+
+
+def test_catalogue_files_are_what_the_script_builds():
+    import importlib.util
+
+    bindir = Path("/usr/lib/postgresql/15/bin")
+    if not (bindir / "postgres").exists():
+        pytest.skip("no PostgreSQL 15 binaries")
+    spec = importlib.util.spec_from_file_location("build_parameter_catalogue", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    gucs = script.pg_settings(bindir)
+    for family in FAMILIES:
+        built = script.build(family.removeprefix("aurora-postgresql"), gucs)
+        stored = json.loads((script.DATA / f"{family}.json").read_text(encoding="utf-8"))
+        assert built == stored, f"{family}.json differs from what {SCRIPT.name} builds: re-run it"
