@@ -8,14 +8,15 @@ Run it from anywhere, as a user that may run PostgreSQL (as root it uses ``runus
 Its inputs, named in each generated entry's ``_source`` (never sent on the wire):
 
 * ``curated``: ``localcloud/data/sources/aurora-postgresql-curated.json``, transcribed by hand from AWS's
-  parameter reference and describe output; these entries win.
+  parameter reference and describe output; these entries win over pg_settings and the AWS tables.
 * ``postgresql15``: ``pg_settings`` of a throw-away PostgreSQL 15 server started from ``--bindir`` with
   pg_stat_statements and auto_explain preloaded: DataType (bool -> boolean, real -> float, enum -> string),
   AllowedValues (min-max, enum values, ``0,1`` for booleans), ApplyType (postmaster -> static, else
   dynamic), Description (``(unit) short_desc``, as AWS writes it), filtered and adjusted by AWS's tables in
   ``localcloud/data/sources/aurora-postgresql-aws.json``: the GUCs AWS hides (``hidden``,
   ``hidden_categories``), the ones it fixes (``system``: IsModifiable false, Source system), its engine
-  defaults and narrower ranges, its list-typed parameters.
+  defaults and narrower ranges, its list-typed parameters, and ``overrides``: fields from AWS's own describe
+  output, which win over everything.
 * ``aws``: the same file's ``aws_only`` / ``aws_system``: Aurora/RDS parameters PostgreSQL does not have
   (``rds.*``, ``apg_*``, ``aurora*``, extension GUCs such as pgaudit, pg_hint_plan, pg_cron).
 * ``postgresql16``: aurora-postgresql16 is 15's list with PostgreSQL 16's GUC changes (its ``postgresql16``
@@ -141,6 +142,11 @@ def build(major: str, gucs: list[dict]) -> dict:
         entries |= {name: from_aws(name, fields, "postgresql16; fixed by AWS", system=True) for name, fields in system}
         cluster_only |= set(pg16["cluster_only"])
     entries |= {p["ParameterName"]: {**p, "_source": "curated"} for p in curated["parameters"]}
+    for name, fields in aws["overrides"].items():  # AWS's own describe output wins
+        if name in entries:
+            entries[name] = {**entries[name], **fields, "_source": entries[name]["_source"] + "; aws describe"}
+        elif major == "15":
+            raise SystemExit(f"override of a parameter the catalogue does not have: {name}")
     for entry in entries.values():
         minimum = entry.get("MinimumEngineVersion", FIRST_MINOR[major])
         entry["MinimumEngineVersion"] = max(minimum, FIRST_MINOR[major], key=lambda v: tuple(map(int, v.split("."))))

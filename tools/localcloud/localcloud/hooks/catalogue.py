@@ -319,10 +319,12 @@ def _allowed(entry: dict, value: str) -> bool:
         return number is not None and (allowed is None or any(_in(number, part) for part in allowed.split(",")))
     if allowed is None:
         return True
-    choices = set(allowed.split(","))
+    # AWS compares choices without case (its own defaults: WARNING for warning,...; NONE,TOP,ALL) and lists with
+    # or without blanks after the commas (ssl_ciphers).
+    choices = {choice.strip().lower() for choice in allowed.split(",")}
     if data_type == "list":
-        return all(item.strip() in choices for item in value.split(",") if item.strip())
-    return value in choices
+        return all(item.strip().lower() in choices for item in value.split(",") if item.strip())
+    return value.strip().lower() in choices
 
 
 def _number(value: str, data_type: str) -> float | None:
