@@ -23,7 +23,8 @@ Its inputs, named in each generated entry's ``_source`` (never sent on the wire)
   table, from the PostgreSQL 16 release notes: no 16 binaries on this machine).
 
 Level: every parameter is in the DB cluster parameter group (AWS's cluster group also carries the instance
-defaults); those in ``cluster_only`` (AWS's "cluster-level parameters") are not in the DB parameter group.
+defaults); those in ``instance_listed`` (AWS's describe-db-parameters list, plus newer instance-level ones) are
+also in the DB parameter group.
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def build(major: str, gucs: list[dict]) -> dict:
     entries = {name: entry for name, entry in entries.items() if entry is not None}
     entries |= {name: from_aws(name, fields, "aws") for name, fields in aws["aws_only"].items()}
     entries |= {name: from_aws(name, fields, "aws", system=True) for name, fields in aws["aws_system"].items()}
-    cluster_only = set(aws["cluster_only"]) | set(curated["cluster_only"])
+    instance = set(aws["instance_listed"])
     if major == "16":
         pg16 = aws["postgresql16"]
         for name in pg16["removed"]:
@@ -140,7 +141,7 @@ def build(major: str, gucs: list[dict]) -> dict:
         entries |= {name: from_aws(name, fields, "postgresql16") for name, fields in pg16["added"].items()}
         system = pg16["system"].items()
         entries |= {name: from_aws(name, fields, "postgresql16; fixed by AWS", system=True) for name, fields in system}
-        cluster_only |= set(pg16["cluster_only"])
+        instance |= set(pg16["instance_listed"])
     entries |= {p["ParameterName"]: {**p, "_source": "curated"} for p in curated["parameters"]}
     for name, fields in aws["overrides"].items():  # AWS's own describe output wins
         if name in entries:
@@ -163,7 +164,7 @@ def build(major: str, gucs: list[dict]) -> dict:
         ),
         "family": f"aurora-postgresql{major}",
         "cluster": ordered,
-        "instance": [entry for entry in ordered if entry["ParameterName"] not in cluster_only],
+        "instance": [entry for entry in ordered if entry["ParameterName"] in instance],
     }
 
 
