@@ -71,7 +71,7 @@ GAPS: tuple[Gap, ...] = (
     Gap(
         "4a",
         "rds",
-        "DescribeEngineDefault(Cluster)Parameters answer from the aurora-postgresql15 catalogue (moto lacks them)",
+        "DescribeEngineDefault(Cluster)Parameters answer from the aurora-postgresql15/16 catalogue (moto lacks them)",
         ("hooks.catalogue:describe_engine_defaults",),
         (
             _LC + "test_catalogue.py::test_engine_default_cluster_parameters_paginate",
@@ -101,6 +101,41 @@ GAPS: tuple[Gap, ...] = (
         "Reset(DBCluster|DB)ParameterGroup restore the catalogue defaults (moto lacks them)",
         ("hooks.catalogue:reset_group",),
         (_LC + "test_catalogue.py::test_reset_restores_defaults",),
+    ),
+    Gap(
+        "4e",
+        "rds",
+        "every parameter AWS lists (array_nulls, pgaudit.*, auto_explain.*, apg_*, ...) is accepted, with ApplyType",
+        ("hooks.catalogue:validate_modify", "hooks.catalogue:describe_group_parameters"),
+        (_LC + "test_catalogue.py::test_parameters_aws_lists_are_accepted_with_their_apply_type",),
+    ),
+    Gap(
+        "4f",
+        "rds",
+        "parameters AWS fixes (archive_library, server_encoding, ssl_cert_file, ...) are refused as non-modifiable",
+        ("hooks.catalogue:validate_modify",),
+        (_LC + "test_catalogue.py::test_parameters_aws_fixes_are_refused",),
+    ),
+    Gap(
+        "4g",
+        "rds",
+        "a value outside a parameter's AllowedValues (enum, range, list) is refused with AWS's message",
+        ("hooks.catalogue:validate_modify",),
+        (_LC + "test_catalogue.py::test_values_outside_allowed_values_are_refused",),
+    ),
+    Gap(
+        "4h",
+        "rds",
+        "hundreds of parameters per level, cluster-only ones kept out of DB parameter groups, in pages",
+        ("hooks.catalogue:describe_engine_defaults", "hooks.catalogue:describe_group_parameters"),
+        (_LC + "test_catalogue.py::test_catalogue_lists_hundreds_per_level_in_pages",),
+    ),
+    Gap(
+        "4i",
+        "rds",
+        "the aurora-postgresql16 family has its own catalogue (PostgreSQL 16's parameters added and removed)",
+        ("hooks.catalogue:describe_group_parameters", "hooks.catalogue:validate_modify"),
+        (_LC + "test_catalogue.py::test_aurora_postgresql16_has_postgresql16s_parameters",),
     ),
     Gap(
         "5",
