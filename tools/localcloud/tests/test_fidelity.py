@@ -53,13 +53,13 @@ class Lifecycle:
     asserts boto3's view after the create step.
     """
 
-    module: str
     present: dict
     change: dict
     absent: dict
     describe: Callable[[], dict | None]
     created: Callable[[dict], None]
     shows: dict
+    module: str = ""  # set from lifecycle_of's names
 
     def args(self, state: str) -> dict:
         return {"present": self.present, "modified": {**self.present, **self.change}, "absent": self.absent}[state]
@@ -104,6 +104,11 @@ def lifecycle_of(*modules: str):
     return register
 
 
+def described(present: dict, absent: dict, describe, created, new: str) -> list[Lifecycle]:
+    """The lifecycle of a resource whose modify step changes its description to ``new``."""
+    return [Lifecycle(present, {"description": new}, absent, describe, created, {"Description": new})]
+
+
 def _tags(items: list[dict]) -> dict:
     return {t["Key"]: t["Value"] for t in items}
 
@@ -140,8 +145,7 @@ def kms_key(cloud, tmp_path):
     }
     absent = {"alias": alias, "state": "absent", "pending_window": 7}
     new = "fidelity key, changed"
-    module = "amazon.aws.kms_key"
-    return [Lifecycle(module, present, {"description": new}, absent, describe, created, {"Description": new})]
+    return described(present, absent, describe, created, new)
 
 
 @lifecycle_of("amazon.aws.rds_subnet_group")
@@ -161,7 +165,7 @@ def rds_subnet_group(cloud, tmp_path):
     present = {"name": name, "description": "fidelity", "subnets": subnets[:2], "state": "present"}
     absent = {"name": name, "state": "absent"}
     shows = {"SubnetIds": sorted(subnets)}
-    return [Lifecycle("amazon.aws.rds_subnet_group", present, {"subnets": subnets}, absent, describe, created, shows)]
+    return [Lifecycle(present, {"subnets": subnets}, absent, describe, created, shows)]
 
 
 @lifecycle_of("amazon.aws.cloudwatch_metric_alarm")
@@ -193,8 +197,7 @@ def cloudwatch_metric_alarm(cloud, tmp_path):
         "dimensions": {"DBClusterIdentifier": "fidelity"},
     }
     absent = {"name": name, "state": "absent"}
-    module = "amazon.aws.cloudwatch_metric_alarm"
-    return [Lifecycle(module, present, {"threshold": 90.0}, absent, describe, created, {"Threshold": 90.0})]
+    return [Lifecycle(present, {"threshold": 90.0}, absent, describe, created, {"Threshold": 90.0})]
 
 
 @lifecycle_of("amazon.aws.iam_role")
@@ -220,8 +223,7 @@ def iam_role(cloud, tmp_path):
     }
     absent = {"name": name, "state": "absent"}
     new = "fidelity, changed"
-    module = "amazon.aws.iam_role"
-    return [Lifecycle(module, present, {"description": new}, absent, describe, created, {"Description": new})]
+    return described(present, absent, describe, created, new)
 
 
 @lifecycle_of("amazon.aws.ec2_vpc_net")
@@ -240,7 +242,7 @@ def ec2_vpc_net(cloud, tmp_path):
     absent = {"name": name, "cidr_block": "10.62.0.0/16", "state": "absent"}
     change = {"tags": {"team": "payments", "tier": "db"}}
     shows = {"TagMap": {"Name": name, "team": "payments", "tier": "db"}}
-    return [Lifecycle("amazon.aws.ec2_vpc_net", present, change, absent, describe, created, shows)]
+    return [Lifecycle(present, change, absent, describe, created, shows)]
 
 
 @lifecycle_of("amazon.aws.ec2_security_group")
@@ -269,7 +271,7 @@ def ec2_security_group(cloud, tmp_path):
     absent = {"name": name, "vpc_id": vpc, "state": "absent"}
     change = {"rules": [rule, {**rule, "cidr_ip": "10.64.0.0/16"}]}
     shows = {"Ingress": {("tcp", 5432, 5432, "10.63.0.0/16"), ("tcp", 5432, 5432, "10.64.0.0/16")}}
-    return [Lifecycle("amazon.aws.ec2_security_group", present, change, absent, describe, created, shows)]
+    return [Lifecycle(present, change, absent, describe, created, shows)]
 
 
 @lifecycle_of("amazon.aws.rds_cluster", "amazon.aws.rds_instance")
@@ -360,26 +362,9 @@ def rds_cluster_and_member(cloud, tmp_path):
         "wait": False,
         "state": "absent",
     }
-    return [
-        Lifecycle(
-            "amazon.aws.rds_cluster",
-            present,
-            {"backup_retention_period": 14},
-            absent,
-            describe,
-            created,
-            {"BackupRetentionPeriod": 14},
-        ),
-        Lifecycle(
-            "amazon.aws.rds_instance",
-            member,
-            {"promotion_tier": 2},
-            member_absent,
-            describe_member,
-            member_created,
-            {"PromotionTier": 2},
-        ),
-    ]
+    cluster = Lifecycle(present, {"backup_retention_period": 14}, absent, describe, created, {"BackupRetentionPeriod": 14})
+    tier = {"PromotionTier": 2}
+    return [cluster, Lifecycle(member, {"promotion_tier": 2}, member_absent, describe_member, member_created, tier)]
 
 
 @lifecycle_of("community.aws.secretsmanager_secret")
@@ -402,8 +387,7 @@ def secretsmanager_secret(cloud, tmp_path):
     present = {"name": name, "description": "fidelity", "secret": '{"username": "app"}', "state": "present"}
     absent = {"name": name, "recovery_window": 7, "state": "absent"}
     new = "fidelity, changed"
-    module = "community.aws.secretsmanager_secret"
-    return [Lifecycle(module, present, {"description": new}, absent, describe, created, {"Description": new})]
+    return described(present, absent, describe, created, new)
 
 
 @lifecycle_of("amazon.aws.lambda")
@@ -436,7 +420,7 @@ def lambda_function(cloud, tmp_path):
         "state": "present",
     }
     absent = {"name": name, "state": "absent"}
-    return [Lifecycle("amazon.aws.lambda", present, {"timeout": 60}, absent, describe, created, {"Timeout": 60})]
+    return [Lifecycle(present, {"timeout": 60}, absent, describe, created, {"Timeout": 60})]
 
 
 # --------------------------------------------------------------------------------------------- the lockstep
@@ -446,7 +430,8 @@ def lockstep(cloud, tmp_path_factory) -> dict[str, tuple[Lifecycle, list[Outcome
     tmp_path = tmp_path_factory.mktemp("fidelity")
     lanes = [build(cloud, tmp_path) for build in BUILDERS]  # a builder's modules share a lane, in its order
     lifecycles = [life for lane in lanes for life in lane]
-    assert [life.module for life in lifecycles] == MODULES
+    for life, module in zip(lifecycles, MODULES, strict=True):
+        life.module = module
     outcomes: dict[str, list[Outcome]] = {module: [] for module in MODULES}
     for number, (step, state, check) in enumerate(STEPS, 1):
         order = [lane[::-1] if state == "absent" else lane for lane in lanes]
