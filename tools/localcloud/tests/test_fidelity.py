@@ -362,9 +362,11 @@ def rds_cluster_and_member(cloud, tmp_path):
         "wait": False,
         "state": "absent",
     }
-    cluster = Lifecycle(present, {"backup_retention_period": 14}, absent, describe, created, {"BackupRetentionPeriod": 14})
-    tier = {"PromotionTier": 2}
-    return [cluster, Lifecycle(member, {"promotion_tier": 2}, member_absent, describe_member, member_created, tier)]
+    retention, tier = {"BackupRetentionPeriod": 14}, {"PromotionTier": 2}
+    return [
+        Lifecycle(present, {"backup_retention_period": 14}, absent, describe, created, retention),
+        Lifecycle(member, {"promotion_tier": 2}, member_absent, describe_member, member_created, tier),
+    ]
 
 
 @lifecycle_of("community.aws.secretsmanager_secret")
