@@ -14,7 +14,7 @@ LOCALCLOUD_STATE_DIR ?= $(CURDIR)/.localcloud
 export LOCALCLOUD_PORT LOCALCLOUD_STATE_DIR
 ENV_SUFFIX ?= local
 
-.PHONY: help setup test test-lane lint sanity unit localcloud-test rotation-test verify-test integration integration-stack integration-other molecule builder-test demo demo-down \
+.PHONY: help setup test stack-lane test-lane lint sanity unit localcloud-test localcloud-fidelity rotation-test verify-test integration integration-stack integration-other molecule builder-test demo demo-down \
         localcloud-up localcloud-down clean
 
 help:  ## list targets
@@ -32,10 +32,14 @@ $(VENV)/.installed: requirements.txt tools/localcloud/pyproject.toml scripts/fin
 setup: $(VENV)/.installed  ## create .venv (Python >= 3.12) with the pinned toolchain
 
 test: setup  ## every test (CI runs this)
-	@# Two lanes on 2 cores: the longest suite (the shared stack) in one, everything else in order in the other.
-	$(MAKE) --no-print-directory -j2 --output-sync=target integration-stack test-lane
+	@# Two lanes on 2 cores: the longest suite (the shared stack), then the fidelity suite, in one; everything else
+	@# in order in the other.
+	$(MAKE) --no-print-directory -j2 --output-sync=target stack-lane test-lane
 
-test-lane: setup  ## every test but integration-stack, one after the other (make test runs it beside integration-stack)
+stack-lane: setup  ## make test's first lane: the shared stack, then the amazon.aws modules against the local cloud
+	$(MAKE) --no-print-directory -j1 integration-stack localcloud-fidelity
+
+test-lane: setup  ## make test's second lane: every other test, one after the other
 	$(MAKE) --no-print-directory -j1 lint sanity unit localcloud-test rotation-test verify-test builder-test \
 	  molecule integration-other
 
@@ -52,8 +56,11 @@ sanity: setup  ## ansible-test sanity for the collection, no Docker, no internet
 unit: setup  ## unit tests of modules and module_utils (fast, no network)
 	cd $(COLL) && $(BIN)/python -m pytest -q tests/unit
 
-localcloud-test: setup  ## the local cloud's own tests (starts its own clouds on free ports)
-	$(BIN)/python -m pytest -q tools/localcloud/tests
+localcloud-test: setup  ## the local cloud's own tests (starts its own clouds on free ports), the fidelity suite aside
+	$(BIN)/python -m pytest -q tools/localcloud/tests --ignore=tools/localcloud/tests/test_fidelity.py
+
+localcloud-fidelity: setup  ## real amazon.aws modules against the local cloud: check-mode create ... delete again
+	$(BIN)/python -m pytest -q tools/localcloud/tests/test_fidelity.py
 
 rotation-test: setup  ## the rotation function against a real PostgreSQL 15 with TLS (started by the tests)
 	$(BIN)/python -m pytest -q tests/rotation

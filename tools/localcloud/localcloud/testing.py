@@ -6,8 +6,9 @@ Every test folder builds on it: ``tools/localcloud/tests``, ``tests/integration`
 * :class:`LocalCloud` - a local cloud started with ``localcloud up`` on a free port, state dir under tmp:
   ``.endpoint``, ``.env`` (what ``localcloud env`` prints, plus the CA bundle variables), ``.client(svc)``,
   ``.requests()``, ``.faults(rules)`` (``[]`` switches them off), ``.timing()``, ``.run_module()``,
-  ``.playbook()``, ``.down()``. Fixtures: ``cloud`` (per session), ``localcloud`` (per module), ``start_cloud``
-  (a factory: each cloud it starts is stopped after the test; ``timing="aws"``, ``time_scale`` for timed ones),
+  ``.run_modules()`` (several modules in one ansible-playbook run), ``.playbook()``, ``.down()``. Fixtures:
+  ``cloud`` (per session), ``localcloud`` (per module), ``start_cloud`` (a factory: each cloud it starts is stopped
+  after the test; ``timing="aws"``, ``time_scale`` for timed ones),
   ``localcloud_repo`` (the repository playbooks run from).
 * :func:`recap` - the PLAY RECAP counters of one host; :func:`free_port`, :func:`unique_name`,
   :func:`run_cli`, :func:`create_network`, :func:`create_cluster` for the local cloud's own tests
@@ -25,8 +26,10 @@ virtualenv.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -42,6 +45,7 @@ from . import DEFAULT_REGION, postgres
 
 BIN = Path(sys.executable).parent
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+RESULTS_MARK = "LOCALCLOUD-RESULTS:"  # run_modules: the registered results follow it in the output (base64 JSON)
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -184,32 +188,65 @@ class LocalCloud:
 
         Returns its registered result and the run's whole output (stdout + stderr), for no-secret assertions.
         """
+        results, output = self.run_modules(tmp_path, [[(module, args)]], *flags)
+        return results[0][0], output
+
+    def run_modules(
+        self, tmp_path: Path, lanes: list[list[tuple[str, dict]]], *flags: str
+    ) -> tuple[list[list[dict]], str]:
+        """Run many modules in ONE ansible-playbook run: lanes side by side, each lane's ``(module, args)`` in order.
+
+        Each lane is an inventory host of its own (up to ansible.cfg's ``forks`` run at once, strategy ``free``),
+        so modules that do not depend on each other run in parallel, and one that needs another (a cluster member
+        after its cluster) shares its lane. Every task is ``ignore_errors``. Returns the registered results in the
+        shape of ``lanes`` and the run's whole output; ``flags`` (e.g. ``--check``) apply to every task.
+        """
         import yaml
 
-        repo, out = self._repo(), tmp_path / "result.json"
+        repo = self._repo()
+        names = [[f"result_{lane}_{task}" for task in range(len(modules))] for lane, modules in enumerate(lanes)]
+        hosts = [f"lane{lane}" for lane in range(len(lanes))]
+        for host, modules, registers in zip(hosts, lanes, names, strict=True):
+            tasks = [
+                {"name": module, module: args, "register": register, "ignore_errors": True}
+                for register, (module, args) in zip(registers, modules, strict=True)
+            ]
+            (tmp_path / f"{host}.yml").write_text(yaml.safe_dump(tasks), encoding="utf-8")
+        collected = ", ".join(
+            "[" + ", ".join(f"hostvars['{host}'].{register}" for register in registers) + "]"
+            for host, registers in zip(hosts, names, strict=True)
+        )
+        # Printed by the controller (no module run, unlike a copy to a file), then cut out of the output.
+        show = {"msg": RESULTS_MARK + "{{ [" + collected + "] | to_json | b64encode }}"}
         play = [
             {
+                "name": "The modules, lane by lane",
+                "hosts": "all",
+                "strategy": "free",
+                **self._local_play(),
+                "tasks": [{"name": "This lane", "ansible.builtin.include_tasks": "{{ inventory_hostname }}.yml"}],
+            },
+            {
+                "name": "Their results",
                 "hosts": "localhost",
-                "gather_facts": False,
-                "connection": "local",
-                "vars": {"ansible_python_interpreter": sys.executable},
-                "tasks": [
-                    {"name": module, module: args, "register": "result", "ignore_errors": True},
-                    {
-                        "name": "Save the result",
-                        "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": str(out)},
-                        "check_mode": False,
-                    },
-                ],
-            }
+                **self._local_play(),
+                "tasks": [{"name": "The results", "ansible.builtin.debug": show}],
+            },
         ]
         playbook = tmp_path / "play.yml"
-        playbook.write_text(yaml.safe_dump(play), encoding="utf-8")
+        playbook.write_text(yaml.safe_dump(play, sort_keys=False), encoding="utf-8")
         env = {**self.env, "ANSIBLE_COLLECTIONS_PATH": str(repo / "collections")}
-        cmd = [str(BIN / "ansible-playbook"), "-i", "localhost,", str(playbook), *flags]
+        cmd = [str(BIN / "ansible-playbook"), "-i", ",".join(hosts) + ",", str(playbook), *flags]
         proc = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=300, check=False)
         assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-        return json.loads(out.read_text(encoding="utf-8")), proc.stdout + proc.stderr
+        found = re.search(re.escape(RESULTS_MARK) + r"([A-Za-z0-9+/=]+)", proc.stdout)
+        assert found, f"no results in the output:\n{proc.stdout[-4000:]}"
+        output = proc.stdout.replace(found.group(0), RESULTS_MARK) + proc.stderr
+        return json.loads(base64.b64decode(found.group(1))), output
+
+    @staticmethod
+    def _local_play() -> dict:
+        return {"gather_facts": False, "connection": "local", "vars": {"ansible_python_interpreter": sys.executable}}
 
     def playbook(self, playbook: str, *args: str, check: bool = True, inventory: str | None = "inventories/local"):
         """``ansible-playbook [-i REPO/inventory] REPO/playbooks/PLAYBOOK ARGS``; fails the test unless rc 0."""
