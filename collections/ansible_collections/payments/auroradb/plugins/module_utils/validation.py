@@ -479,12 +479,12 @@ def check_aurora_port(value, db_port=None):
     option = "aurora_port"
     if not _is_int(value):
         return [_problem(option, "must be an integer port", value)]
-    if _is_int(db_port) and value != db_port:
+    if _is_int(db_port) and not check_db_port(db_port) and value != db_port:
         return [
             _problem(
                 option,
-                f"must equal {_var('db_port')} ({db_port}), the port the security groups open; set "
-                f"{_var('db_port')} to move both (or leave {_var('aurora_port')} unset)",
+                f"must equal {_var('db_port')} ({db_port}), the port the security groups open (set "
+                f"{_var('db_port')} to move both, or leave {_var('aurora_port')} unset)",
                 value,
             )
         ]
@@ -991,7 +991,7 @@ def check_variable_names(defined, known):
     known = sorted(set(known))
     problems = []
     for name in sorted(set(defined) - set(known)):
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
         hint = f"did you mean {close[0]}?" if close else "see the roles' READMEs for the variables they read"
-        problems.append(f"{name}: no role reads this variable, so it would be silently ignored; {hint}")
+        problems.append(f"{name}: no role reads this variable, so it would be silently ignored ({hint})")
     return problems
