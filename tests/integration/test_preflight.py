@@ -158,9 +158,8 @@ def test_bad_input_refused_before_any_mutating_call(localcloud, tmp_path):
         failures = [line for line in proc.stdout.splitlines() if line.startswith(f"fatal: [{host}]")]
         named = [line for line in failures if variable in line and all(word in line for word in words)]
         if recap(proc.stdout, host)["failed"] != 1 or not named:
-            wrong.append(
-                f"{host} {str(extra)[:80]}: expected a failure naming {variable} {words}, got {[line[:700] for line in failures]}"
-            )
+            got = [line[:700] for line in failures]
+            wrong.append(f"{host} {str(extra)[:80]}: expected a failure naming {variable} {words}, got {got}")
     assert wrong == [], "\n".join(wrong)
     calls = localcloud.requests()[before:]
     assert [call for call in calls if call["mutating"]] == [], "a mutating AWS call was made before validation failed"

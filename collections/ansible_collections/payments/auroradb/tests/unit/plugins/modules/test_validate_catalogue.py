@@ -71,7 +71,7 @@ def test_unknown_parameter_and_log_type_name_their_variables(aws):
     )
     module = FakeModule(parameters={"not_a_parameter": "1"}, log_exports=["audit"])
     problems, _family = validate_catalogue.check_engine(module, client)
-    assert [problem.split(":")[0] for problem in problems] == [
+    assert [problem.split(":", maxsplit=1)[0] for problem in problems] == [
         "auroradb_aurora_parameters",
         "auroradb_aurora_log_exports",
     ]
