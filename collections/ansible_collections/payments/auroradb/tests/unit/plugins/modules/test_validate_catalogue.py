@@ -33,22 +33,24 @@ class FakeModule:
         self.params.update(params)
 
 
-def engine_versions(stub):
+def engine_versions(stub, with_defaults=False):
+    """The major's versions, then (with_defaults) the family's catalogue."""
     stub.add_response(
         "describe_db_engine_versions",
         {"DBEngineVersions": VERSIONS},
         {"Engine": "aurora-postgresql", "EngineVersion": "15"},
     )
+    if with_defaults:
+        stub.add_response(
+            "describe_engine_default_cluster_parameters",
+            {"EngineDefaults": {"Parameters": DEFAULTS}},
+            {"DBParameterGroupFamily": "aurora-postgresql15"},
+        )
 
 
 def test_offered_version_and_known_parameters_pass(aws):
     client, stub = aws("rds")
-    engine_versions(stub)
-    stub.add_response(
-        "describe_engine_default_cluster_parameters",
-        {"EngineDefaults": {"Parameters": DEFAULTS}},
-        {"DBParameterGroupFamily": "aurora-postgresql15"},
-    )
+    engine_versions(stub, with_defaults=True)
     module = FakeModule(parameters={"log_min_duration_statement": 500}, log_exports=["postgresql"])
     assert validate_catalogue.check_engine(module, client) == ([], "aurora-postgresql15")
 
@@ -63,12 +65,7 @@ def test_unknown_version_names_the_variable_and_lists_the_valid_ones(aws):
 
 def test_unknown_parameter_and_log_type_name_their_variables(aws):
     client, stub = aws("rds")
-    engine_versions(stub)
-    stub.add_response(
-        "describe_engine_default_cluster_parameters",
-        {"EngineDefaults": {"Parameters": DEFAULTS}},
-        {"DBParameterGroupFamily": "aurora-postgresql15"},
-    )
+    engine_versions(stub, with_defaults=True)
     module = FakeModule(parameters={"not_a_parameter": "1"}, log_exports=["audit"])
     problems, _family = validate_catalogue.check_engine(module, client)
     assert [problem.split(":", maxsplit=1)[0] for problem in problems] == [
