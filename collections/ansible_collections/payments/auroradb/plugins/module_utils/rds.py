@@ -279,6 +279,14 @@ def parameter_group_summary(group: dict[str, Any], scope: str) -> dict[str, Any]
     }
 
 
+@AuroraDbRDSErrorHandler.common_error_handler("describe the {engine} {major} engine versions")
+def describe_engine_versions(client, engine: str, major: str) -> list[dict[str, Any]]:
+    """Every version of the engine's major version, as DescribeDBEngineVersions lists it (read-only)."""
+    return paginated_query_with_retries(client, "describe_db_engine_versions", Engine=engine, EngineVersion=major)[
+        "DBEngineVersions"
+    ]
+
+
 @AuroraDbRDSErrorHandler.common_error_handler("describe the engine defaults of {family}")
 def describe_engine_defaults(client, family: str, scope: str) -> list[dict[str, Any]]:
     """Every parameter of the family at this scope, as DescribeEngineDefault[Cluster]Parameters lists it."""

@@ -15,6 +15,7 @@ Resource names, tags and the stack plan are computed in ``names.py``.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 import unicodedata
@@ -55,7 +56,77 @@ VARIABLES = {
     "cpu_threshold": "auroradb_monitoring_cpu_threshold",
     "free_local_storage_threshold_bytes": "auroradb_monitoring_free_local_storage_threshold_bytes",
     "tags": "auroradb_tags",
+    "db_allow_public_cidrs": "auroradb_network_db_allow_public_cidrs",
+    "aurora_port": "auroradb_aurora_port",
+    "parameters": "auroradb_aurora_parameters",
+    "log_exports": "auroradb_aurora_log_exports",
+    "rotation_log_retention_days": "auroradb_secret_rotation_log_retention_days",
+    "rotation_runtime": "auroradb_secret_rotation_runtime",
+    "secret_description": "auroradb_secret_description",
+    "secret_connection": "auroradb_secret_connection",
+    "rotation_wait_seconds": "auroradb_secret_rotation_wait_seconds",
+    "period_seconds": "auroradb_monitoring_period_seconds",
+    "evaluation_periods": "auroradb_monitoring_evaluation_periods",
+    "alarm_actions": "auroradb_monitoring_alarm_actions",
+    "ok_actions": "auroradb_monitoring_ok_actions",
+    "endpoint_url": "auroradb_aws_endpoint_url",
 }
+
+# Options that only give context to the checks of others (the opt-in for public CIDRs is checked with them).
+CONTEXT_OPTIONS = ("db_allow_public_cidrs",)
+
+# Private address space a payments database may be reached from: RFC 1918 and RFC 6598 (carrier-grade NAT).
+PRIVATE_NETWORKS = tuple(
+    ipaddress.IPv4Network(cidr) for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+# RetentionInDays values CloudWatch Logs accepts (PutRetentionPolicy).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+# The TLS parameter the payments profile always sets to 1 (the aurora role adds it to every parameter group).
+FORCE_SSL = "rds.force_ssl"
+PARAMETER_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_.]*$")
+# Log types Aurora PostgreSQL can export to CloudWatch Logs.
+EXPORTABLE_LOG_TYPES = ("postgresql", "iam-db-auth-error")
+# Lambda Python runtimes the rotation function (pg8000, type hints) runs on.
+RUNTIME_RE = re.compile(r"^python3\.(9|1[0-9])$")
+MAX_SECRET_DESCRIPTION = 2048
+# Keys the secret role writes itself; the connection details must not carry them.
+SECRET_OWN_KEYS = ("username", "password")
+# CloudWatch alarm periods: 10, 30 or a multiple of 60 seconds; period x evaluation periods at most one day.
+ALARM_SHORT_PERIODS = (10, 30)
+MAX_ALARM_EVALUATION_SECONDS = 86400
+PARTITION_RE = r"aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?"
+# Alarm actions: SNS topics; also the EC2 and Auto Scaling actions CloudWatch accepts, and Lambda functions.
+ALARM_ACTION_ARN_RES = (
+    re.compile(rf"^arn:{PARTITION_RE}:sns:(?P<region>[a-z0-9-]+):\d{{12}}:[A-Za-z0-9_-]{{1,256}}(\.fifo)?$"),
+    re.compile(
+        rf"^arn:{PARTITION_RE}:lambda:(?P<region>[a-z0-9-]+):\d{{12}}:function:[A-Za-z0-9_-]{{1,64}}(:[A-Za-z0-9$_-]+)?$"
+    ),
+    re.compile(rf"^arn:{PARTITION_RE}:ssm:(?P<region>[a-z0-9-]+):\d{{12}}:opsitem:[A-Za-z0-9#_-]+$"),
+)
+ENDPOINT_URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/.*)?$")
 
 AZ_COUNT = 3
 ENGINE_MAJOR = "15"
@@ -353,7 +424,8 @@ def check_availability_zones(value, region=None):
     return problems
 
 
-def check_db_allowed_cidrs(value):
+def check_db_allowed_cidrs(value, allow_public=False):
+    """Private ranges only (RFC 1918, RFC 6598) unless the opt-in is true; 0.0.0.0/0 never."""
     option = "db_allowed_cidrs"
     if not isinstance(value, (list, tuple)):
         return [_problem(option, "must be a list of IPv4 CIDRs", value)]
@@ -370,7 +442,21 @@ def check_db_allowed_cidrs(value):
                     cidr,
                 )
             )
+        elif network is not None and allow_public is not True and not _is_private(network):
+            problems.append(
+                _problem(
+                    option,
+                    f"{cidr} is not a private range: list only RFC 1918 (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16) "
+                    f"or RFC 6598 (100.64.0.0/10) networks, or set {_var('db_allow_public_cidrs')}: true to admit "
+                    "public ranges on purpose",
+                    show_value=False,
+                )
+            )
     return problems
+
+
+def _is_private(network):
+    return any(network.subnet_of(private) for private in PRIVATE_NETWORKS)
 
 
 def check_db_allowed_security_groups(value):
@@ -388,6 +474,23 @@ def check_db_port(value):
     return _int_range("db_port", value, 1150, 65535, " (Aurora PostgreSQL port range)")
 
 
+def check_aurora_port(value, db_port=None):
+    """The cluster's port must be the one the security groups open (the network role's)."""
+    option = "aurora_port"
+    if not _is_int(value):
+        return [_problem(option, "must be an integer port", value)]
+    if _is_int(db_port) and not check_db_port(db_port) and value != db_port:
+        return [
+            _problem(
+                option,
+                f"must equal {_var('db_port')} ({db_port}), the port the security groups open (set "
+                f"{_var('db_port')} to move both, or leave {_var('aurora_port')} unset)",
+                value,
+            )
+        ]
+    return []
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # KMS, secret
 # ---------------------------------------------------------------------------------------------------------------
@@ -402,6 +505,50 @@ def check_secret_recovery_window_days(value):
     if _is_int(value) and (value == 0 or 7 <= value <= 30):
         return []
     return [_problem(option, "must be 0 (delete without recovery) or an integer from 7 to 30 (Secrets Manager)", value)]
+
+
+def check_rotation_log_retention_days(value):
+    option = "rotation_log_retention_days"
+    if _is_int(value) and value in LOG_RETENTION_DAYS:
+        return []
+    allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
+    return [_problem(option, f"must be one of the CloudWatch Logs retention periods in days: {allowed}", value)]
+
+
+def check_rotation_runtime(value):
+    option = "rotation_runtime"
+    if isinstance(value, str) and RUNTIME_RE.match(value):
+        return []
+    return [_problem(option, "must be a Lambda Python 3 runtime from python3.9 on, like 'python3.12'", value)]
+
+
+def check_secret_description(value):
+    option = "secret_description"
+    if isinstance(value, str) and len(value) <= MAX_SECRET_DESCRIPTION:
+        return []
+    return [
+        _problem(option, f"must be a string of at most {MAX_SECRET_DESCRIPTION} characters (Secrets Manager)", value)
+    ]
+
+
+def check_secret_connection(value):
+    option = "secret_connection"
+    if not isinstance(value, dict):
+        return [_problem(option, "must be a dictionary of connection keys (engine, host, port, ...)", value)]
+    own = sorted(key for key in value if key in SECRET_OWN_KEYS)
+    if own:
+        return [
+            _problem(
+                option,
+                f"must not contain {', '.join(own)}: the secret role owns the user and the password",
+                show_value=False,
+            )
+        ]
+    return []
+
+
+def check_rotation_wait_seconds(value):
+    return _int_range("rotation_wait_seconds", value, 1, 86400, " (seconds rotate.yml waits)")
 
 
 def check_rotation_days(value):
@@ -518,6 +665,43 @@ def check_instance_class(value):
                 value,
             )
         ]
+    return []
+
+
+def check_parameters(value):
+    """Cluster parameters on top of rds.force_ssl=1: names and scalar values; TLS cannot be switched off."""
+    option = "parameters"
+    if not isinstance(value, dict):
+        return [_problem(option, "must be a dictionary of parameter names to values", value)]
+    problems = []
+    for name, parameter_value in value.items():
+        if not isinstance(name, str) or not PARAMETER_NAME_RE.match(name):
+            problems.append(
+                _problem(option, "each key must be a parameter name like 'log_min_duration_statement'", name)
+            )
+        elif isinstance(parameter_value, (dict, list, tuple)) or parameter_value is None:
+            problems.append(
+                _problem(option, f"the value of {name} must be a string or a number", parameter_value, show_value=True)
+            )
+    if FORCE_SSL in value and str(value[FORCE_SSL]).strip().lower() not in ("1", "true"):
+        problems.append(
+            _problem(
+                option,
+                f"{FORCE_SSL} must stay 1: the payments profile always enforces TLS (leave it out, the role sets it)",
+                value[FORCE_SSL],
+            )
+        )
+    return problems
+
+
+def check_log_exports(value):
+    option = "log_exports"
+    allowed = ", ".join(EXPORTABLE_LOG_TYPES)
+    if not _is_str_list(value):
+        return [_problem(option, f"must be a list of log types from: {allowed}", value)]
+    bad = [item for item in value if item not in EXPORTABLE_LOG_TYPES]
+    if bad or len(set(value)) != len(value):
+        return [_problem(option, f"must list distinct log types Aurora PostgreSQL exports: {allowed}", value)]
     return []
 
 
@@ -652,13 +836,74 @@ def check_free_local_storage_threshold_bytes(value):
     return []
 
 
+def check_period_seconds(value):
+    option = "period_seconds"
+    if _is_int(value) and (value in ALARM_SHORT_PERIODS or (value > 0 and value % 60 == 0)):
+        return []
+    return [_problem(option, "must be 10, 30 or a multiple of 60 seconds (CloudWatch alarm periods)", value)]
+
+
+def check_evaluation_periods(value, period_seconds=None):
+    option = "evaluation_periods"
+    if not _is_int(value) or value < 1:
+        return [_problem(option, "must be an integer of at least 1", value)]
+    if _is_int(period_seconds) and period_seconds > 0 and value * period_seconds > MAX_ALARM_EVALUATION_SECONDS:
+        return [
+            _problem(
+                option,
+                f"times {_var('period_seconds')} ({period_seconds}) must be at most {MAX_ALARM_EVALUATION_SECONDS} "
+                "seconds (one day, CloudWatch rule)",
+                value,
+            )
+        ]
+    return []
+
+
+def _check_actions(option, value, region=None):
+    if not isinstance(value, (list, tuple)):
+        return [_problem(option, "must be a list of ARNs", value)]
+    problems = []
+    for arn in value:
+        match = None
+        if isinstance(arn, str):
+            match = next((m for m in (r.match(arn) for r in ALARM_ACTION_ARN_RES) if m), None)
+        if match is None:
+            problems.append(
+                _problem(
+                    option,
+                    "each action must be an SNS topic ARN like 'arn:aws:sns:us-east-1:123456789012:payments-alerts' "
+                    "(or a Lambda function or SSM OpsItem ARN)",
+                    arn,
+                )
+            )
+        elif isinstance(region, str) and REGION_RE.match(region) and match.group("region") != region:
+            problems.append(
+                _problem(option, f"{arn} is not in the stack's region {region} ({_var('region')})", show_value=False)
+            )
+    return problems
+
+
+def check_alarm_actions(value, region=None):
+    return _check_actions("alarm_actions", value, region)
+
+
+def check_ok_actions(value, region=None):
+    return _check_actions("ok_actions", value, region)
+
+
+def check_endpoint_url(value):
+    option = "endpoint_url"
+    if isinstance(value, str) and (value == "" or ENDPOINT_URL_RE.match(value)):
+        return []
+    return [_problem(option, "must be empty (AWS) or an http(s) URL like 'http://127.0.0.1:4566'", value)]
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Everything
 # ---------------------------------------------------------------------------------------------------------------
 
 # Checks of one setting each, run after the ones that need several settings (see validate()).
 _SINGLE_CHECKS = (
-    ("db_allowed_cidrs", check_db_allowed_cidrs),
     ("db_allowed_security_groups", check_db_allowed_security_groups),
     ("db_port", check_db_port),
     ("kms_pending_window_days", check_kms_pending_window_days),
@@ -676,6 +921,15 @@ _SINGLE_CHECKS = (
     ("cpu_threshold", check_cpu_threshold),
     ("free_local_storage_threshold_bytes", check_free_local_storage_threshold_bytes),
     ("tags", check_tags),
+    ("parameters", check_parameters),
+    ("log_exports", check_log_exports),
+    ("rotation_log_retention_days", check_rotation_log_retention_days),
+    ("rotation_runtime", check_rotation_runtime),
+    ("secret_description", check_secret_description),
+    ("secret_connection", check_secret_connection),
+    ("rotation_wait_seconds", check_rotation_wait_seconds),
+    ("period_seconds", check_period_seconds),
+    ("endpoint_url", check_endpoint_url),
 )
 
 
@@ -701,8 +955,43 @@ def validate(settings):
                 given.get("public_subnet_cidrs"), given.get("private_subnet_cidrs"), given.get("vpc_cidr")
             )
         )
+    run("db_allowed_cidrs", check_db_allowed_cidrs, given.get("db_allow_public_cidrs", False))
+    run("aurora_port", check_aurora_port, given.get("db_port"))
+    run("evaluation_periods", check_evaluation_periods, given.get("period_seconds"))
+    run("alarm_actions", check_alarm_actions, given.get("region"))
+    run("ok_actions", check_ok_actions, given.get("region"))
     for option, check in _SINGLE_CHECKS:
         run(option, check)
     if "backup_window" in given and "maintenance_window" in given:
         problems.extend(check_windows_overlap(given["backup_window"], given["maintenance_window"]))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The variables themselves: names no role reads, their declared types
+# ---------------------------------------------------------------------------------------------------------------
+
+# What validate_argument_spec checks of each declared variable (defaults and required-ness belong to the roles).
+SPEC_KEYS = ("type", "elements", "choices", "no_log")
+
+
+def declared_variables(argument_specs):
+    """Every variable the roles declare (all entry points of every meta/argument_specs.yml given, parsed), with
+    its type, elements and choices only; the first declaration wins."""
+    declared = {}
+    for document in argument_specs:
+        for entry_point in ((document or {}).get("argument_specs") or {}).values():
+            for name, spec in ((entry_point or {}).get("options") or {}).items():
+                declared.setdefault(name, {key: spec[key] for key in SPEC_KEYS if key in spec})
+    return declared
+
+
+def check_variable_names(defined, known):
+    """Every defined auroradb_* variable must be one some role reads (or a fact the roles publish)."""
+    known = sorted(set(known))
+    problems = []
+    for name in sorted(set(defined) - set(known)):
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]}?" if close else "see the roles' READMEs for the variables they read"
+        problems.append(f"{name}: no role reads this variable, so it would be silently ignored ({hint})")
     return problems

@@ -67,8 +67,14 @@ options:
     description:
       - CIDRs allowed to reach PostgreSQL (C(auroradb_network_db_allowed_cidrs)); IPv4 network addresses.
       - C(0.0.0.0/0) is refused, a payments database must not be open to the whole internet.
+      - Only private ranges (RFC 1918 C(10.0.0.0/8), C(172.16.0.0/12), C(192.168.0.0/16) and RFC 6598
+        C(100.64.0.0/10)) unless O(db_allow_public_cidrs) is true.
     type: list
     elements: str
+  db_allow_public_cidrs:
+    description:
+      - Admit public ranges in O(db_allowed_cidrs) (C(auroradb_network_db_allow_public_cidrs)); the opt-in.
+    type: bool
   db_allowed_security_groups:
     description:
       - Security group IDs allowed to reach PostgreSQL (C(auroradb_network_db_allowed_security_groups)),
@@ -156,14 +162,91 @@ options:
       - At most 47 of them, since every resource also carries C(environment), C(project) and C(managed-by)
         and AWS allows 50 tags.
     type: dict
+  aurora_port:
+    description:
+      - The cluster's port (C(auroradb_aurora_port)); must equal O(db_port) when both are given, since the security
+        groups open O(db_port).
+    type: int
+  parameters:
+    description:
+      - Cluster parameters (C(auroradb_aurora_parameters)); a dictionary of parameter names to strings or numbers.
+      - C(rds.force_ssl) other than 1 is refused (the payments profile always enforces TLS). Whether the names are
+        in the engine's catalogue is checked against AWS by M(payments.auroradb.validate_catalogue).
+    type: raw
+  log_exports:
+    description:
+      - Log types exported to CloudWatch Logs (C(auroradb_aurora_log_exports)); distinct values from
+        C(postgresql) and C(iam-db-auth-error).
+    type: raw
+  rotation_log_retention_days:
+    description:
+      - Retention of the rotation function's log group (C(auroradb_secret_rotation_log_retention_days)); one of
+        the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653).
+    type: int
+  rotation_runtime:
+    description:
+      - Lambda runtime of the rotation function (C(auroradb_secret_rotation_runtime)), C(python3.9) or later.
+    type: str
+  secret_description:
+    description:
+      - Description of the secret (C(auroradb_secret_description)); at most 2048 characters.
+    type: str
+  secret_connection:
+    description:
+      - Connection keys merged into the secret (C(auroradb_secret_connection)); a dictionary without
+        C(username) and C(password).
+    type: raw
+  rotation_wait_seconds:
+    description:
+      - Seconds C(rotate.yml) waits for a rotation (C(auroradb_secret_rotation_wait_seconds)); 1 to 86400.
+    type: int
+  period_seconds:
+    description:
+      - Alarm period (C(auroradb_monitoring_period_seconds)); 10, 30 or a multiple of 60.
+    type: int
+  evaluation_periods:
+    description:
+      - Alarm evaluation periods (C(auroradb_monitoring_evaluation_periods)); at least 1, and times
+        O(period_seconds) at most one day.
+    type: int
+  alarm_actions:
+    description:
+      - ARNs notified when an alarm fires (C(auroradb_monitoring_alarm_actions)); SNS topic ARNs (or Lambda
+        function / SSM OpsItem ARNs) in O(region) when it is given.
+    type: raw
+  ok_actions:
+    description:
+      - ARNs notified when an alarm returns to OK (C(auroradb_monitoring_ok_actions)); same rules as
+        O(alarm_actions).
+    type: raw
+  endpoint_url:
+    description:
+      - AWS endpoint URL (C(auroradb_aws_endpoint_url)); an http(s) URL. Copied into RV(plan.connection) (with
+        O(region) given).
+    type: str
+    aliases: [aws_endpoint_url]
+  argument_specs:
+    description:
+      - The parsed C(meta/argument_specs.yml) of every role; their options (all entry points) are the variables
+        the roles read, returned with their types as RV(declared).
+    type: list
+    elements: raw
+  published_facts:
+    description:
+      - The C(auroradb_*) facts the roles and playbooks publish; with the declared variables, the known names.
+    type: list
+    elements: str
+    default: []
+  defined_variables:
+    description:
+      - The names of the C(auroradb_*) variables defined for the host (C(lookup('ansible.builtin.varnames',
+        '^auroradb_'))); each one that is not known is refused, with the closest known name.
+    type: list
+    elements: str
   profile:
     description: AWS profile; only copied into RV(plan.connection) (with O(region) given).
     type: str
     aliases: [aws_profile]
-  endpoint_url:
-    description: AWS endpoint URL; only copied into RV(plan.connection) (with O(region) given).
-    type: str
-    aliases: [aws_endpoint_url]
 attributes:
   check_mode:
     description: Runs the same checks in check mode; it never changes anything anyway.
@@ -292,6 +375,13 @@ tags:
   returned: success
   type: dict
   sample: {environment: dev, project: payments-auroradb, managed-by: ansible}
+declared:
+  description:
+    - Every variable declared in O(argument_specs), with its C(type), C(elements), C(choices) (and C(no_log)); the
+      argument spec the preflight role checks the variables' types with (M(ansible.builtin.validate_argument_spec)).
+  returned: success
+  type: dict
+  sample: {auroradb_aurora_deletion_protection: {type: bool}}
 plan:
   description:
     - The part of the stack plan the options given answer; keys are left out when their options are not given.
@@ -339,7 +429,12 @@ plan:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.payments.auroradb.plugins.module_utils.names import build_plan, resource_tags
-from ansible_collections.payments.auroradb.plugins.module_utils.validation import VARIABLES, validate
+from ansible_collections.payments.auroradb.plugins.module_utils.validation import (
+    VARIABLES,
+    check_variable_names,
+    declared_variables,
+    validate,
+)
 
 SETTINGS_SPEC = dict(
     env_suffix=dict(type="str"),
@@ -366,13 +461,33 @@ SETTINGS_SPEC = dict(
     cpu_threshold=dict(type="float"),
     free_local_storage_threshold_bytes=dict(type="int"),
     tags=dict(type="dict"),
+    db_allow_public_cidrs=dict(type="bool"),
+    aurora_port=dict(type="int"),
+    parameters=dict(type="raw"),
+    log_exports=dict(type="raw"),
+    rotation_log_retention_days=dict(type="int"),
+    rotation_runtime=dict(type="str"),
+    secret_description=dict(type="str", no_log=False),
+    secret_connection=dict(type="raw", no_log=False),
+    rotation_wait_seconds=dict(type="int"),
+    period_seconds=dict(type="int"),
+    evaluation_periods=dict(type="int"),
+    alarm_actions=dict(type="raw"),
+    ok_actions=dict(type="raw"),
+    endpoint_url=dict(type="str", aliases=["aws_endpoint_url"]),
+)
+
+# The variables themselves (see validation.declared_variables and check_variable_names).
+VARIABLES_SPEC = dict(
+    argument_specs=dict(type="list", elements="raw"),
+    published_facts=dict(type="list", elements="str", default=[]),
+    defined_variables=dict(type="list", elements="str"),
 )
 
 # Connection settings copied into the plan (never credentials: the module is not in the AWS action group, so
 # module_defaults do not reach it, and it makes no AWS call).
 CONNECTION_SPEC = dict(
     profile=dict(type="str", aliases=["aws_profile"]),
-    endpoint_url=dict(type="str", aliases=["aws_endpoint_url"]),
 )
 
 
@@ -382,6 +497,10 @@ def run(params):
     if settings["availability_zones"] == []:
         settings["availability_zones"] = None  # empty = the region's a, b and c (see the plan)
     problems = validate(settings)
+    declared = declared_variables(params.get("argument_specs") or [])
+    if params.get("defined_variables") is not None:
+        known = list(declared) + list(params.get("published_facts") or [])
+        problems.extend(check_variable_names(params["defined_variables"], known))
     if problems:
         return problems, {}
     plan = build_plan(dict(settings, endpoint_url=params.get("endpoint_url"), profile=params.get("profile")))
@@ -390,11 +509,14 @@ def run(params):
         names=plan.get("names", {}),
         tags=resource_tags(settings["env_suffix"], settings["tags"]),
         plan=plan,
+        declared=declared,
     )
 
 
 def main():
-    module = AnsibleModule(argument_spec=dict(SETTINGS_SPEC, **CONNECTION_SPEC), supports_check_mode=True)
+    module = AnsibleModule(
+        argument_spec=dict(SETTINGS_SPEC, **CONNECTION_SPEC, **VARIABLES_SPEC), supports_check_mode=True
+    )
     problems, result = run(module.params)
     if problems:
         module.fail_json(msg="; ".join(problems), problems=problems)

@@ -44,6 +44,20 @@ GOOD = {
     "cpu_threshold": 80,
     "free_local_storage_threshold_bytes": 10737418240,
     "tags": {},
+    "db_allow_public_cidrs": False,
+    "aurora_port": 5432,
+    "parameters": {"log_min_duration_statement": 500},
+    "log_exports": ["postgresql"],
+    "rotation_log_retention_days": 90,
+    "rotation_runtime": "python3.12",
+    "secret_description": "Master credentials for Aurora PostgreSQL cluster",
+    "secret_connection": {"engine": "postgres", "host": "", "port": ""},
+    "rotation_wait_seconds": 300,
+    "period_seconds": 300,
+    "evaluation_periods": 2,
+    "alarm_actions": [],
+    "ok_actions": [],
+    "endpoint_url": "http://127.0.0.1:4566",
 }
 
 
@@ -86,8 +100,8 @@ def test_every_option_maps_to_a_contract_variable():
         },
         {"db_allowed_cidrs": ["10.20.0.0/16", "192.168.1.10/32"]},
         {"db_allowed_security_groups": ["sg-0123abcd", "sg-0123456789abcdef0"]},
-        {"db_port": 1150},
-        {"db_port": 65535},
+        {"db_port": 1150, "aurora_port": 1150},
+        {"db_port": 65535, "aurora_port": 65535},
         {"engine_version": "15.10"},
         {"instance_class": "db.serverless"},
         {"instance_class": "db.r6g.2xlarge"},
@@ -458,3 +472,108 @@ def test_no_problem_contains_the_separator_of_the_module_message():
     assert not [p for p in problems if "; " in p]
     assert problems_with(backup_window="23:00-00:30", maintenance_window="sun:00:00-sun:00:30")
     assert not [p for p in validation.check_windows_overlap("05:30-06:30", "sun:05:00-sun:06:00") if "; " in p]
+
+
+# -- Issue 15 item 6: every variable any role reads ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "variable", "words"),
+    [
+        ({"rotation_log_retention_days": 13}, "auroradb_secret_rotation_log_retention_days", ("14", "3653")),
+        ({"rotation_log_retention_days": "90"}, "auroradb_secret_rotation_log_retention_days", ()),
+        ({"aurora_port": 6000}, "auroradb_aurora_port", ("auroradb_network_db_port (5432)",)),
+        ({"db_allowed_cidrs": ["128.0.0.0/1"]}, "auroradb_network_db_allowed_cidrs", ("RFC 1918",)),
+        (
+            {
+                "alarm_actions": ["arn:aws:sns:us-east-1:123456789012:payments-alerts"],
+                "region": "eu-west-1",
+                "availability_zones": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+            },
+            "auroradb_monitoring_alarm_actions",
+            ("eu-west-1",),
+        ),
+        ({"db_allowed_cidrs": ["8.8.8.0/24"]}, "auroradb_network_db_allowed_cidrs", ("auroradb_network_db_allow",)),
+        ({"db_allowed_cidrs": ["0.0.0.0/0"], "db_allow_public_cidrs": True}, "auroradb_network_db_allowed_cidrs", ()),
+        ({"parameters": {"rds.force_ssl": 0}}, "auroradb_aurora_parameters", ("TLS",)),
+        ({"parameters": {"rds.force_ssl": "off"}}, "auroradb_aurora_parameters", ("TLS",)),
+        ({"parameters": {"bad name": 1}}, "auroradb_aurora_parameters", ()),
+        ({"parameters": {"work_mem": [1]}}, "auroradb_aurora_parameters", ()),
+        ({"parameters": "rds.force_ssl=0"}, "auroradb_aurora_parameters", ()),
+        ({"log_exports": ["audit"]}, "auroradb_aurora_log_exports", ("postgresql",)),
+        ({"log_exports": ["postgresql", "postgresql"]}, "auroradb_aurora_log_exports", ()),
+        ({"rotation_runtime": "python2.7"}, "auroradb_secret_rotation_runtime", ()),
+        ({"rotation_runtime": "nodejs20.x"}, "auroradb_secret_rotation_runtime", ()),
+        ({"secret_description": "d" * 2049}, "auroradb_secret_description", ("2048",)),
+        ({"secret_connection": {"password": "x"}}, "auroradb_secret_connection", ("password",)),
+        ({"secret_connection": "host=x"}, "auroradb_secret_connection", ()),
+        ({"rotation_wait_seconds": 0}, "auroradb_secret_rotation_wait_seconds", ()),
+        ({"period_seconds": 45}, "auroradb_monitoring_period_seconds", ("multiple of 60",)),
+        ({"evaluation_periods": 0}, "auroradb_monitoring_evaluation_periods", ()),
+        ({"evaluation_periods": 300}, "auroradb_monitoring_evaluation_periods", ("86400",)),
+        ({"alarm_actions": ["not-an-arn"]}, "auroradb_monitoring_alarm_actions", ("arn:aws:sns",)),
+        ({"alarm_actions": "arn:aws:sns:us-east-1:123456789012:x"}, "auroradb_monitoring_alarm_actions", ("list",)),
+        ({"ok_actions": ["arn:aws:sns:eu-west-1:123456789012:x"]}, "auroradb_monitoring_ok_actions", ("us-east-1",)),
+        ({"ok_actions": ["arn:aws:sqs:us-east-1:123456789012:x"]}, "auroradb_monitoring_ok_actions", ()),
+        ({"endpoint_url": "ftp://127.0.0.1"}, "auroradb_aws_endpoint_url", ()),
+    ],
+)
+def test_new_rules_name_the_variable(overrides, variable, words):
+    problems = problems_with(**overrides)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(variable + ": ") and all(word in problems[0] for word in words), problems
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"db_allowed_cidrs": ["10.1.0.0/16", "172.16.5.0/24", "192.168.0.0/16", "100.64.0.0/10"]},
+        {"db_allowed_cidrs": ["8.8.8.0/24"], "db_allow_public_cidrs": True},
+        {"parameters": {"rds.force_ssl": 1}},
+        {"parameters": {"rds.force_ssl": "1"}},
+        {"log_exports": []},
+        {"period_seconds": 10, "evaluation_periods": 8640},
+        {"period_seconds": 60},
+        {"alarm_actions": ["arn:aws:lambda:us-east-1:123456789012:function:notify"]},
+        {"alarm_actions": ["arn:aws-us-gov:sns:us-gov-west-1:123456789012:x"], "region": None},
+        {"endpoint_url": ""},
+        {"aurora_port": 6000, "db_port": 6000},
+        {"rotation_log_retention_days": 3653},
+    ],
+)
+def test_new_rules_accept_good_values(overrides):
+    settings = dict(GOOD, **overrides)
+    if overrides.get("region", "") is None:
+        del settings["region"], settings["availability_zones"]
+    assert validation.validate(settings) == []
+
+
+SPECS = [
+    {
+        "argument_specs": {
+            "main": {
+                "options": {"auroradb_aurora_reader_count": {"type": "int", "description": "x", "required": True}}
+            },
+            "verify": {"options": {"auroradb_aurora_state": {"type": "str", "choices": ["present", "absent"]}}},
+        }
+    },
+    {"argument_specs": {"main": {"options": {"auroradb_secret_key": {"type": "str", "no_log": True}}}}},
+    None,
+]
+
+
+def test_declared_variables_keep_only_types_and_choices():
+    assert validation.declared_variables(SPECS) == {
+        "auroradb_aurora_reader_count": {"type": "int"},
+        "auroradb_aurora_state": {"type": "str", "choices": ["present", "absent"]},
+        "auroradb_secret_key": {"type": "str", "no_log": True},
+    }
+
+
+def test_misspelled_variable_names_the_closest_valid_one():
+    known = list(validation.declared_variables(SPECS)) + ["auroradb_plan"]
+    problems = validation.check_variable_names(["auroradb_aurora_readrs", "auroradb_plan", "auroradb_zzz"], known)
+    assert len(problems) == 2
+    assert problems[0].startswith("auroradb_aurora_readrs: ") and "auroradb_aurora_reader_count" in problems[0]
+    assert problems[1].startswith("auroradb_zzz: ") and "did you mean" not in problems[1]
+    assert validation.check_variable_names(known, known) == []

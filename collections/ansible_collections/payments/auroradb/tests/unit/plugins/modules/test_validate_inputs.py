@@ -207,3 +207,19 @@ def test_empty_zones_mean_the_regions_a_b_c():
     assert outcome == "exit", result
     assert result["plan"]["availability_zones"] == ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
     assert "auroradb_network_availability_zones" not in result["checked"]
+
+
+SPECS = [
+    {"argument_specs": {"main": {"options": {"auroradb_aurora_reader_count": {"type": "int", "description": "x"}}}}}
+]
+
+
+def test_declared_variables_are_returned_and_unknown_names_refused():
+    outcome, result = run_module(
+        {"argument_specs": SPECS, "published_facts": ["auroradb_plan"], "defined_variables": ["auroradb_plan"]}
+    )
+    assert outcome == "exit" and result["declared"] == {"auroradb_aurora_reader_count": {"type": "int"}}
+    outcome, result = run_module({"argument_specs": SPECS, "defined_variables": ["auroradb_aurora_readrs"]})
+    assert outcome == "fail"
+    assert result["problems"][0].startswith("auroradb_aurora_readrs: ")
+    assert "did you mean auroradb_aurora_reader_count?" in result["problems"][0]
