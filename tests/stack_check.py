@@ -16,6 +16,7 @@ import re
 import sys
 
 import boto3
+from botocore.config import Config
 
 REF = {
     "vpc_cidr": "10.0.0.0/16",
@@ -34,7 +35,10 @@ SERVICES = ("ec2", "rds", "kms", "secretsmanager", "cloudwatch", "logs", "lambda
 
 class Checker:
     def __init__(self, suffix: str, endpoint: str | None, region: str, credentials: dict | None = None):
-        kwargs = {"region_name": region, **(credentials or {})}
+        # A witness that gives up on a throttled read would report a healthy stack as broken (and the local cloud's
+        # fault injection throttles it too): the same retry budget as the roles' modules.
+        retries = Config(retries={"mode": "standard", "max_attempts": 10})
+        kwargs = {"region_name": region, "config": retries, **(credentials or {})}
         if endpoint:
             kwargs["endpoint_url"] = endpoint
         self.c = {s: boto3.client(s, **kwargs) for s in SERVICES}

@@ -14,7 +14,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from . import ACCOUNT_ID, DEFAULT_PORT, DEFAULT_REGION
+from . import ACCOUNT_ID, DEFAULT_PORT, DEFAULT_REGION, timing
 from .procs import pid_alive
 
 
@@ -108,7 +108,7 @@ def cmd_up(args) -> int:
     for stale in (state.pid_file, state.info_file, state.path / "ready"):
         stale.unlink(missing_ok=True)
     log = state.log_file.open("ab")
-    child_env = {**os.environ, "LOCALCLOUD_STRICT": "1"} if getattr(args, "strict", False) else None
+    child_env = _child_env(args)
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "localcloud.server", "--port", str(args.port), "--state-dir", str(state.path)],
         stdout=log,
@@ -136,6 +136,34 @@ def cmd_up(args) -> int:
     raise CliError(
         f"local cloud did not answer on {endpoint(args.port)} within {args.timeout}s (log: {state.log_file})"
     )
+
+
+def _child_env(args) -> dict | None:
+    """The server's environment: ours plus what ``--strict``, ``--timing``, ``--fault-*`` ask for (None: as ours)."""
+    from .layers import parse_rate
+
+    extra = {}
+    if getattr(args, "strict", False):
+        extra["LOCALCLOUD_STRICT"] = "1"
+    if getattr(args, "timing", None):
+        extra[timing.ENV_MODE] = args.timing
+    if getattr(args, "time_scale", None) is not None:
+        if args.time_scale <= 0:
+            raise CliError(f"--time-scale must be positive, not {args.time_scale}")
+        extra[timing.ENV_SCALE] = str(args.time_scale)
+    if getattr(args, "timing_seed", None) is not None:
+        extra[timing.ENV_SEED] = str(args.timing_seed)
+    if getattr(args, "fault_rate", None):
+        try:
+            parse_rate(args.fault_rate)
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
+        extra["LOCALCLOUD_FAULT_RATE"] = args.fault_rate
+    if getattr(args, "fault_seed", None) is not None:
+        extra["LOCALCLOUD_FAULT_SEED"] = str(args.fault_seed)
+    if getattr(args, "fault_services", None):
+        extra["LOCALCLOUD_FAULT_SERVICES"] = args.fault_services
+    return {**os.environ, **extra} if extra else None
 
 
 def _stop_pid(pid: int, timeout: float = 15) -> None:
@@ -245,6 +273,30 @@ def build_parser() -> argparse.ArgumentParser:
                 "--strict",
                 action="store_true",
                 help="refuse, as AWS does, requests AWS refuses but moto accepts (also LOCALCLOUD_STRICT=1)",
+            )
+            p.add_argument(
+                "--fault-rate",
+                metavar="KIND=FRACTION,...",
+                help="answer this fraction of requests with the service's throttling error (throttle=) or a "
+                "500/503 server error (server=), e.g. throttle=0.2,server=0.05",
+            )
+            p.add_argument("--fault-seed", type=int, help="seed of the fault draws (same seed, same faults)")
+            p.add_argument(
+                "--fault-services", metavar="SVC,...", help="only these services (signing names: rds,ec2,...)"
+            )
+            p.add_argument(
+                "--timing",
+                choices=timing.MODES,
+                help="aws: resources stay in AWS's transitional states for AWS's durations / --time-scale"
+                " (docs/aws-timings.md; also LOCALCLOUD_TIMING=aws); default instant",
+            )
+            p.add_argument(
+                "--time-scale",
+                type=float,
+                help=f"AWS seconds per local second with --timing aws (default {timing.DEFAULT_TIME_SCALE:g})",
+            )
+            p.add_argument(
+                "--timing-seed", type=int, help=f"seed of the durations' jitter (default {timing.DEFAULT_SEED})"
             )
         p.set_defaults(func=fn)
     return parser

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 _LC = "tools/localcloud/tests/"
 _PM = _LC + "test_plain_moto.py::"  # these tests also run against plain moto and assert the gap there
 _ST = _LC + "test_strict.py::"  # strict mode (off by default): plain moto and the default cloud accept, strict refuses
+_TM = _LC + "test_timing.py::"  # the AWS timing model (--timing aws, off by default); plain moto answers at once
+_TM_PLAIN = _TM + "test_plain_moto_answers_everything_at_once"
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ GAPS: tuple[Gap, ...] = (
     Gap(
         "4a",
         "rds",
-        "DescribeEngineDefault(Cluster)Parameters answer from the aurora-postgresql15 catalogue (moto lacks them)",
+        "DescribeEngineDefault(Cluster)Parameters answer from the aurora-postgresql15/16 catalogue (moto lacks them)",
         ("hooks.catalogue:describe_engine_defaults",),
         (
             _LC + "test_catalogue.py::test_engine_default_cluster_parameters_paginate",
@@ -99,6 +101,41 @@ GAPS: tuple[Gap, ...] = (
         "Reset(DBCluster|DB)ParameterGroup restore the catalogue defaults (moto lacks them)",
         ("hooks.catalogue:reset_group",),
         (_LC + "test_catalogue.py::test_reset_restores_defaults",),
+    ),
+    Gap(
+        "4e",
+        "rds",
+        "every parameter AWS lists (array_nulls, pgaudit.*, auto_explain.*, apg_*, ...) is accepted, with ApplyType",
+        ("hooks.catalogue:validate_modify", "hooks.catalogue:describe_group_parameters"),
+        (_LC + "test_catalogue.py::test_parameters_aws_lists_are_accepted_with_their_apply_type",),
+    ),
+    Gap(
+        "4f",
+        "rds",
+        "parameters AWS fixes (archive_library, server_encoding, ssl_cert_file, ...) are refused as non-modifiable",
+        ("hooks.catalogue:validate_modify",),
+        (_LC + "test_catalogue.py::test_parameters_aws_fixes_are_refused",),
+    ),
+    Gap(
+        "4g",
+        "rds",
+        "a value outside a parameter's AllowedValues (enum, range, list) is refused with AWS's message",
+        ("hooks.catalogue:validate_modify",),
+        (_LC + "test_catalogue.py::test_values_outside_allowed_values_are_refused",),
+    ),
+    Gap(
+        "4h",
+        "rds",
+        "hundreds of parameters per level, cluster-only ones kept out of DB parameter groups, in pages",
+        ("hooks.catalogue:describe_engine_defaults", "hooks.catalogue:describe_group_parameters"),
+        (_LC + "test_catalogue.py::test_catalogue_lists_hundreds_per_level_in_pages",),
+    ),
+    Gap(
+        "4i",
+        "rds",
+        "the aurora-postgresql16 family has its own catalogue (PostgreSQL 16's parameters added and removed)",
+        ("hooks.catalogue:describe_group_parameters", "hooks.catalogue:validate_modify"),
+        (_LC + "test_catalogue.py::test_aurora_postgresql16_has_postgresql16s_parameters",),
     ),
     Gap(
         "5",
@@ -310,6 +347,13 @@ GAPS: tuple[Gap, ...] = (
         ),
     ),
     Gap(
+        "26b",
+        "rds",
+        "DescribeOrderableDBInstanceOptions: aurora-postgresql 13.9-16.4 from a sourced table (moto stops at 15.2)",
+        ("hooks.orderable:describe_orderable_options",),
+        (_ST + "test_describe_orderable_options_for_current_versions",),
+    ),
+    Gap(
         "strict-1",
         "rds",
         "strict: CreateDBInstance of a cluster member refuses cluster-level settings and another subnet group",
@@ -353,6 +397,107 @@ GAPS: tuple[Gap, ...] = (
         "strict: CreateFunction refuses a deprecated runtime (python3.8, nodejs14.x, ...)",
         ("hooks.strict:refuse_deprecated_runtime",),
         (_ST + "test_lambda_refuses_deprecated_runtimes",),
+    ),
+    Gap(
+        "strict-7",
+        "rds",
+        "strict: Create/ModifyDBInstance refuse an instance class the engine version does not offer; an Aurora"
+        " CreateDBCluster refuses DBClusterInstanceClass",
+        ("hooks.strict:refuse_unoffered_instance_class", "hooks.strict:refuse_aurora_cluster_instance_class"),
+        (
+            _ST + "test_instance_class_the_engine_version_does_not_offer",
+            _ST + "test_offered_follows_the_table",
+            _ST + "test_aurora_cluster_refuses_db_cluster_instance_class",
+        ),
+    ),
+    Gap(
+        "strict-8",
+        "rds",
+        "strict: Create/Modify DBCluster/DBInstance refuse a parameter group of another family than the version's",
+        ("hooks.strict:refuse_parameter_group_family",),
+        (_ST + "test_parameter_group_of_another_family",),
+    ),
+    Gap(
+        "strict-9",
+        "iam",
+        "strict: IAM policies, trust policies and KMS key policies naming an action that does not exist",
+        ("hooks.iam_actions:refuse_unknown_iam_actions", "hooks.iam_actions:refuse_unknown_key_policy_actions"),
+        (
+            _ST + "test_iam_policies_with_unknown_actions",
+            _ST + "test_iam_trust_policy_with_an_unknown_action",
+            _ST + "test_kms_key_policy_with_an_unknown_action",
+        ),
+    ),
+)
+
+
+# The AWS timing model (``localcloud up --timing aws``, docs/aws-timings.md): moto has no transitional states.
+GAPS += (
+    Gap(
+        "timing-1",
+        "rds",
+        "--timing aws: clusters and instances pass through AWS's transitional states for AWS's durations / scale"
+        " (creating, backing-up, configuring-*, modifying, rebooting, upgrading, deleting, then gone)",
+        (
+            "hooks.timing:_install",
+            "hooks.timing:advance",
+            "hooks.timing:count_from_the_answer",
+            "hooks.timing:instance_busy",
+            "hooks.timing:cluster_busy",
+        ),
+        (
+            _TM + "test_cluster_and_instances_follow_aws_states",
+            _TM_PLAIN,
+            _TM + "test_timing_endpoint_reports_the_model",
+        ),
+    ),
+    Gap(
+        "timing-2",
+        "rds",
+        "--timing aws: busy instances and clusters refuse Modify/Reboot/Delete (InvalidDBInstanceState,"
+        " InvalidDBClusterStateFault); CreateDBInstance stays accepted while the cluster is creating",
+        (
+            "hooks.timing:refuse_modify_busy_instance",
+            "hooks.timing:refuse_reboot_busy_instance",
+            "hooks.timing:refuse_deleting_instance",
+            "hooks.timing:refuse_modify_busy_cluster",
+            "hooks.timing:refuse_delete_busy_cluster",
+        ),
+        (_TM + "test_cluster_and_instances_follow_aws_states",),
+    ),
+    Gap(
+        "timing-3",
+        "ec2",
+        "--timing aws: NAT gateways pending -> available, deleting -> deleted; interface endpoints pending ->"
+        " available, deleting -> gone",
+        ("hooks.timing:_install", "hooks.timing:advance"),
+        (
+            _TM + "test_nat_gateway_and_its_elastic_ip",
+            _TM + "test_interface_endpoint_pending_then_available_deleting_then_gone",
+            _TM_PLAIN,
+        ),
+    ),
+    Gap(
+        "timing-4",
+        "ec2",
+        "--timing aws: ReleaseAddress of an elastic IP a NAT gateway still holds is refused (AuthFailure)",
+        ("hooks.timing:refuse_release_of_nat_address",),
+        (_TM + "test_nat_gateway_and_its_elastic_ip", _TM_PLAIN),
+    ),
+    Gap(
+        "timing-5",
+        "lambda",
+        "--timing aws: new functions are Pending (longer in a VPC) then Active; LastUpdateStatus InProgress then"
+        " Successful after an update",
+        ("hooks.timing:_install", "hooks.timing:advance"),
+        (_TM + "test_lambda_in_a_vpc_is_pending_then_active_and_updates_are_in_progress", _TM_PLAIN),
+    ),
+    Gap(
+        "timing-6",
+        "lambda",
+        "--timing aws: Invoke of a Pending function, an update during another: ResourceConflictException 409",
+        ("hooks.timing:refuse_busy_function",),
+        (_TM + "test_lambda_in_a_vpc_is_pending_then_active_and_updates_are_in_progress",),
     ),
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 from pathlib import Path
@@ -80,6 +81,96 @@ class Faults:
                 raise AwsError(
                     rule.get("code", "Throttling"), rule.get("message", "Rate exceeded"), int(rule.get("status", 400))
                 )
+
+
+# Each service's own throttling error, as AWS answers it (code, HTTP status); the rest by protocol.
+THROTTLING = {
+    "ec2": ("RequestLimitExceeded", 503),
+    "lambda": ("TooManyRequestsException", 429),
+    "kms": ("ThrottlingException", 400),
+    "secretsmanager": ("ThrottlingException", 400),
+    "logs": ("ThrottlingException", 400),
+    "monitoring": ("Throttling", 400),  # CloudWatch: JSON on the wire, query-protocol error codes
+}
+THROTTLING_BY_PROTOCOL = {
+    "query": ("Throttling", 400),
+    "json": ("ThrottlingException", 400),
+    "rest": ("Throttling", 400),
+}
+# Server-side errors: (code, status) pairs, one of them at random; EC2 and Lambda name theirs differently.
+SERVER = {
+    "ec2": (("InternalError", 500), ("Unavailable", 503)),
+    "lambda": (("ServiceException", 500), ("ServiceException", 503)),
+}
+SERVER_DEFAULT = (("InternalFailure", 500), ("ServiceUnavailable", 503))
+KINDS = ("throttle", "server")
+
+
+class RandomFaults:
+    """Random, reproducible fault injection: a fraction of requests answered with a throttling or server error.
+
+    Configured with ``rate`` (``{"throttle": 0.2, "server": 0.05}``), ``seed`` and ``services`` (empty: all).
+    The draw happens before moto, so a request failed this way changes nothing; the same seed and the same
+    request order give the same faults. ``stats`` counts what was injected per kind and service.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.configure({})
+
+    def configure(self, config: dict) -> dict:
+        rate = {str(k): float(v) for k, v in (config.get("rate") or {}).items()}
+        unknown = set(rate) - set(KINDS)
+        if unknown:
+            raise ValueError(f"unknown fault kind(s) {sorted(unknown)}; known: {', '.join(KINDS)}")
+        if any(not 0 <= v <= 1 for v in rate.values()) or sum(rate.values()) > 1:
+            raise ValueError(f"fault rates must be fractions between 0 and 1 that add up to at most 1: {rate}")
+        with self._lock:
+            self.rate = rate
+            self.seed = int(config.get("seed") or 0)
+            self.services = sorted(config.get("services") or [])
+            self._random = random.Random(self.seed)  # noqa: S311 - reproducible faults, not cryptography
+            self.stats: dict[str, dict[str, int]] = {kind: {} for kind in KINDS}
+        return self.describe()
+
+    def describe(self) -> dict:
+        return {"rate": self.rate, "seed": self.seed, "services": self.services, "injected": self.stats}
+
+    def before(self, env: Envelope) -> None:
+        if not self.rate or not env.service or (self.services and env.service not in self.services):
+            return
+        with self._lock:
+            draw, pick = self._random.random(), self._random.random()
+            kind = None
+            threshold = 0.0
+            for name in KINDS:
+                threshold += self.rate.get(name, 0.0)
+                if draw < threshold:
+                    kind = name
+                    break
+            if kind is None:
+                return
+            self.stats[kind][env.service] = self.stats[kind].get(env.service, 0) + 1
+        if kind == "throttle":
+            code, status = THROTTLING.get(env.service) or THROTTLING_BY_PROTOCOL[env.protocol]
+            raise AwsError(code, "Rate exceeded", status)
+        choices = SERVER.get(env.service, SERVER_DEFAULT)
+        code, status = choices[int(pick * len(choices))]
+        raise AwsError(code, "We encountered an internal error. Please try again.", status, sender=False)
+
+
+def parse_rate(text: str) -> dict[str, float]:
+    """``throttle=0.2,server=0.05`` -> ``{"throttle": 0.2, "server": 0.05}`` (ValueError naming what is wrong)."""
+    rate = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = item.partition("=")
+        if not sep or name not in KINDS:
+            raise ValueError(f"--fault-rate takes KIND=FRACTION pairs with KIND in {', '.join(KINDS)}, not {item!r}")
+        try:
+            rate[name] = float(value)
+        except ValueError as exc:
+            raise ValueError(f"--fault-rate: {value!r} is not a fraction (e.g. 0.2)") from exc
+    return rate
 
 
 class Latency:

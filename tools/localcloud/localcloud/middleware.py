@@ -43,7 +43,11 @@ def _register(table: dict[tuple[str, str], list[Callable]], service: str, action
 
 
 def before(service: str, *actions: str):
-    """Register ``fn(env)`` to run before moto for these actions; it may raise AwsError."""
+    """Register ``fn(env)`` to run before moto for these actions; it may raise AwsError.
+
+    The action ``"*"`` means every request of the service (REST services name their actions by method and
+    path, e.g. ``POST /2015-03-31/functions/NAME/invocations``); those hooks run first.
+    """
     return _register(_BEFORE, service, actions)
 
 
@@ -132,7 +136,7 @@ class LocalCloudApp:
 def _run_before_hooks(env: Envelope) -> Respond | None:
     """Run the before-hooks in order; the first one that raises :class:`Respond` answers the request."""
     try:
-        for hook in _BEFORE.get((env.service, env.action), ()):
+        for hook in (*_BEFORE.get((env.service, "*"), ()), *_BEFORE.get((env.service, env.action), ())):
             hook(env)
     except Respond as answer:
         return answer

@@ -16,7 +16,7 @@ def build_app(state_dir: Path):
 
     from . import hooks, patches
     from .hooks import dataplane
-    from .layers import Faults, Latency, Recorder
+    from .layers import Faults, Latency, RandomFaults, Recorder
     from .middleware import LocalCloudApp
 
     patches.apply()
@@ -24,13 +24,33 @@ def build_app(state_dir: Path):
     dataplane.configure(state_dir)
     moto_app = DomainDispatcherApplication(create_backend_app)
     recorder, faults, latency = Recorder(state_dir / "requests.jsonl"), Faults(), Latency()
-    app = LocalCloudApp(moto_app, layers=[recorder, faults, latency])
-    app.control = {"recorder": recorder, "faults": faults, "latency": latency, "state_dir": state_dir}
+    random_faults = RandomFaults()
+    random_faults.configure(fault_config_from_env())
+    app = LocalCloudApp(moto_app, layers=[recorder, faults, random_faults, latency])
+    app.control = {
+        "recorder": recorder,
+        "faults": faults,
+        "random_faults": random_faults,
+        "latency": latency,
+        "state_dir": state_dir,
+    }
     return ControlApp(app)
 
 
+def fault_config_from_env() -> dict:
+    """Random faults from ``localcloud up --fault-rate/--fault-seed/--fault-services`` (passed by environment)."""
+    from .layers import parse_rate
+
+    services = os.environ.get("LOCALCLOUD_FAULT_SERVICES", "")
+    return {
+        "rate": parse_rate(os.environ.get("LOCALCLOUD_FAULT_RATE", "")),
+        "seed": int(os.environ.get("LOCALCLOUD_FAULT_SEED") or 0),
+        "services": [name.strip() for name in services.split(",") if name.strip()],
+    }
+
+
 class ControlApp:
-    """``/_localcloud/*``: health, request log, fault and latency rules, the CA. Everything else -> AWS."""
+    """``/_localcloud/*``: health, request log, fault and latency rules, the timing model, the CA. Else -> AWS."""
 
     def __init__(self, app):
         self.app = app
@@ -53,16 +73,31 @@ class ControlApp:
             result = {"status": "running", "pid": os.getpid()}
         elif name == "requests":
             result = ctl["recorder"].entries
+        elif name == "faults" and method == "POST" and isinstance(json.loads(body or b"[]"), dict):
+            # {"rate": {"throttle": 0.2, "server": 0.05}, "seed": 1, "services": ["rds"]}: random faults
+            try:
+                result = ctl["random_faults"].configure(json.loads(body))
+            except (TypeError, ValueError) as exc:
+                return _answer(start_response, "400 Bad Request", {"error": str(exc)})
+        elif name == "fault-stats":
+            result = ctl["random_faults"].describe()
+        elif name == "timing":
+            from . import timing
+
+            result = timing.report(timing.from_env())
         elif name in ("faults", "latency"):
             if method == "POST":
                 ctl[name].rules = json.loads(body or b"[]")
             result = ctl[name].rules
         else:
-            start_response("404 Not Found", [("Content-Type", "application/json")])
-            return [b'{"error": "unknown control path"}']
-        out = json.dumps(result).encode()
-        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(out)))])
-        return [out]
+            return _answer(start_response, "404 Not Found", {"error": "unknown control path"})
+        return _answer(start_response, "200 OK", result)
+
+
+def _answer(start_response, status: str, result) -> list[bytes]:
+    out = json.dumps(result).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(out)))])
+    return [out]
 
 
 def serve(port: int, state_dir: Path) -> None:

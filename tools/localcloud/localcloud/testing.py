@@ -5,9 +5,10 @@ Every test folder builds on it: ``tools/localcloud/tests``, ``tests/integration`
 
 * :class:`LocalCloud` - a local cloud started with ``localcloud up`` on a free port, state dir under tmp:
   ``.endpoint``, ``.env`` (what ``localcloud env`` prints, plus the CA bundle variables), ``.client(svc)``,
-  ``.requests()``, ``.faults(rules)`` (``[]`` switches them off), ``.run_module()``, ``.playbook()``,
-  ``.down()``. Fixtures: ``cloud`` (per session), ``localcloud`` (per module), ``start_cloud`` (a factory:
-  each cloud it starts is stopped after the test), ``localcloud_repo`` (the repository playbooks run from).
+  ``.requests()``, ``.faults(rules)`` (``[]`` switches them off), ``.timing()``, ``.run_module()``,
+  ``.playbook()``, ``.down()``. Fixtures: ``cloud`` (per session), ``localcloud`` (per module), ``start_cloud``
+  (a factory: each cloud it starts is stopped after the test; ``timing="aws"``, ``time_scale`` for timed ones),
+  ``localcloud_repo`` (the repository playbooks run from).
 * :func:`recap` - the PLAY RECAP counters of one host; :func:`free_port`, :func:`unique_name`,
   :func:`run_cli`, :func:`create_network`, :func:`create_cluster` for the local cloud's own tests
   (fixture ``network``: a VPC with three subnets and a DB subnet group on ``cloud``).
@@ -130,9 +131,24 @@ class LocalCloud:
             self.env["ANSIBLE_CONFIG"] = str(repo / "ansible.cfg")
 
     @classmethod
-    def up(cls, state_dir: Path, port: int | None = None, env: dict | None = None, repo: Path | None = None):
+    def up(
+        cls,
+        state_dir: Path,
+        port: int | None = None,
+        env: dict | None = None,
+        repo: Path | None = None,
+        timing: str | None = None,
+        time_scale: float | None = None,
+        timing_seed: int | None = None,
+    ):
+        """``localcloud up``; ``timing="aws"`` (with ``time_scale``, ``timing_seed``) starts the AWS timing model."""
         port = port or free_port()
-        run_cli("up", "--port", str(port), "--state-dir", str(state_dir), env=env)
+        options = [] if timing is None else ["--timing", timing]
+        if time_scale is not None:
+            options += ["--time-scale", str(time_scale)]
+        if timing_seed is not None:
+            options += ["--timing-seed", str(timing_seed)]
+        run_cli("up", "--port", str(port), "--state-dir", str(state_dir), *options, env=env)
         return cls(port, state_dir, repo)
 
     def down(self) -> None:
@@ -149,6 +165,10 @@ class LocalCloud:
     def requests(self) -> list[dict]:
         """The request log: one dict per request (service, action, resource, mutating, status, seconds)."""
         return self._control("requests")
+
+    def timing(self) -> dict:
+        """``GET /_localcloud/timing``: mode, time scale, seed, durations, converge/teardown critical paths."""
+        return self._control("timing")
 
     def faults(self, rules: list[dict] | None = None) -> list[dict]:
         """Set the fault rules (``[]``: faults off); without ``rules``, return the current ones."""
@@ -319,11 +339,12 @@ def localcloud_repo(pytestconfig) -> Path | None:
 
 @pytest.fixture
 def start_cloud(tmp_path_factory, localcloud_repo):
-    """``start_cloud(env=None, port=None, state_dir=None)`` -> a new :class:`LocalCloud`, stopped after the test."""
+    """``start_cloud(env=None, port=None, state_dir=None, timing=None, time_scale=None, timing_seed=None)`` -> a new
+    :class:`LocalCloud`, stopped after the test (``timing="aws"``: the AWS timing model at ``time_scale``)."""
     started = []
 
-    def start(env: dict | None = None, port: int | None = None, state_dir: Path | None = None) -> LocalCloud:
-        cloud = LocalCloud.up(state_dir or tmp_path_factory.mktemp("localcloud"), port, env, localcloud_repo)
+    def start(env: dict | None = None, port: int | None = None, state_dir: Path | None = None, **timing) -> LocalCloud:
+        cloud = LocalCloud.up(state_dir or tmp_path_factory.mktemp("localcloud"), port, env, localcloud_repo, **timing)
         started.append(cloud)
         return cloud
 

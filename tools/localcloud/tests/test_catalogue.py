@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+from botocore.parsers import ResponseParserError
 
 from localcloud.testing import unique_name
 
@@ -108,8 +109,9 @@ def test_engine_default_cluster_parameters_paginate(rds):
 
 def test_engine_default_instance_parameters_are_the_instance_level_ones(rds):
     defaults = rds.describe_engine_default_parameters(DBParameterGroupFamily=FAMILY)["EngineDefaults"]
-    names = {p["ParameterName"] for p in defaults["Parameters"]}
-    assert "Marker" not in defaults  # default MaxRecords 100 holds them all
+    assert len(defaults["Parameters"]) == 100 and defaults["Marker"]  # default MaxRecords 100; hundreds in all
+    pages = rds.get_paginator("describe_engine_default_parameters").paginate(DBParameterGroupFamily=FAMILY)
+    names = {p["ParameterName"] for page in pages for p in page["EngineDefaults"]["Parameters"]}
     assert {"shared_buffers", "work_mem", "effective_cache_size", "log_min_duration_statement"} <= names
     assert not {"rds.force_ssl", "timezone", "rds.logical_replication"} & names  # cluster level only
 
@@ -401,3 +403,238 @@ def test_amazon_aws_module_runs_against_the_local_cloud(cloud, tmp_path):
     }
     code, _ = _error(lambda: _modify_cluster(rds, group, ("no_such_parameter", "1", "immediate")))
     assert code == "InvalidParameterValue"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The complete catalogue (gaps 4e-4i). Each test runs against plain moto 5.2 ([plain-moto]: asserts the gap) and the
+# local cloud ([localcloud]: asserts AWS's behaviour), with the same requests.
+FAMILIES = ("aurora-postgresql15", "aurora-postgresql16")
+
+# Parameters AWS lists for both families (cluster level), with a valid value and the ApplyType AWS gives them.
+LISTED = {
+    "array_nulls": ("0", "dynamic"),
+    "authentication_timeout": ("30", "dynamic"),
+    "pgaudit.log": ("ddl,role,-misc", "dynamic"),
+    "pgaudit.role": ("rds_pgaudit", "dynamic"),
+    "pgaudit.log_level": ("notice", "dynamic"),
+    "pg_stat_statements.track": ("all", "dynamic"),
+    "pg_stat_statements.max": ("10000", "static"),
+    "auto_explain.log_min_duration": ("5000", "dynamic"),
+    "auto_explain.log_analyze": ("1", "dynamic"),
+    "auto_explain.log_format": ("json", "dynamic"),
+    "shared_preload_libraries": ("pgaudit,pg_stat_statements,auto_explain,pg_cron", "static"),
+    "log_min_messages": ("warning", "dynamic"),
+    "log_statement_sample_rate": ("0.5", "dynamic"),
+    "rds.force_autovacuum_logging_level": ("warning", "dynamic"),
+    "rds.rds_superuser_reserved_connections": ("3", "static"),
+    "apg_plan_mgmt.capture_plan_baselines": ("automatic", "dynamic"),
+    "apg_plan_mgmt.use_plan_baselines": ("true", "dynamic"),
+    "aurora_compute_plan_id": ("off", "dynamic"),
+    "max_worker_processes": ("16", "static"),
+    "cron.database_name": ("payments", "static"),
+    "rds.force_admin_logging_level": ("NOTICE", "dynamic"),  # AWS compares choices without case
+    "ssl_ciphers": ("ECDHE-RSA-AES256-GCM-SHA384, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "dynamic"),
+}
+# Instance level (DB parameter group): a subset AWS lists there too.
+LISTED_INSTANCE = ("authentication_timeout", "pgaudit.log", "auto_explain.log_min_duration", "log_min_messages")
+
+
+def _family_group(client, level: str, family: str) -> str:
+    name = unique_name(("cpg" if level == "cluster" else "pg") + family.removeprefix("aurora-postgresql"))
+    if level == "cluster":
+        client.create_db_cluster_parameter_group(
+            DBClusterParameterGroupName=name, DBParameterGroupFamily=family, Description="catalogue"
+        )
+    else:
+        client.create_db_parameter_group(DBParameterGroupName=name, DBParameterGroupFamily=family, Description="c")
+    return name
+
+
+def _sent(names, values: dict) -> list[dict]:
+    """Modify* parameters with the apply method AWS requires (pending-reboot for static ones)."""
+    return [
+        {
+            "ParameterName": name,
+            "ParameterValue": values[name][0],
+            "ApplyMethod": "pending-reboot" if values[name][1] == "static" else "immediate",
+        }
+        for name in names
+    ]
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_parameters_aws_lists_are_accepted_with_their_apply_type(moto_or_cloud, family):
+    rds = moto_or_cloud.client("rds")
+    cluster, instance = _family_group(rds, "cluster", family), _family_group(rds, "instance", family)
+    names = list(LISTED)
+    for start in range(0, len(names), 20):  # at most 20 a call, as on AWS
+        sent = _sent(names[start : start + 20], LISTED)
+        rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=cluster, Parameters=sent)
+    rds.modify_db_parameter_group(DBParameterGroupName=instance, Parameters=_sent(LISTED_INSTANCE, LISTED))
+    user = _cluster_parameters(rds, cluster, Source="user")
+    if moto_or_cloud.plain:  # moto stores whatever it is sent and knows nothing about it
+        assert set(user) == set(LISTED) and all("ApplyType" not in p for p in user.values())
+        return
+    assert {name: p["ParameterValue"] for name, p in user.items()} == {n: v for n, (v, _) in LISTED.items()}
+    assert {name: p["ApplyType"] for name, p in user.items()} == {n: t for n, (_, t) in LISTED.items()}
+    assert all(p["IsModifiable"] and p["Source"] == "user" for p in user.values())
+    assert user["shared_preload_libraries"]["DataType"] == "list"
+    assert user["authentication_timeout"]["AllowedValues"] == "1-600"
+    assert user["auto_explain.log_format"]["AllowedValues"] == "text,xml,json,yaml"
+    assert set(_instance_parameters(rds, instance, Source="user")) == set(LISTED_INSTANCE)
+
+
+@pytest.mark.parametrize(
+    ("level", "name", "value"),
+    [
+        ("cluster", "archive_library", "basic_archive"),
+        ("cluster", "archive_command", "/bin/true"),
+        ("cluster", "server_encoding", "LATIN1"),
+        ("instance", "ssl_cert_file", "/tmp/cert.pem"),  # noqa: S108 - a value sent, never a file used
+        ("instance", "listen_addresses", "127.0.0.1"),
+    ],
+)
+def test_parameters_aws_fixes_are_refused(moto_or_cloud, level, name, value):
+    rds = moto_or_cloud.client("rds")
+    group = _family_group(rds, level, "aurora-postgresql15")
+    sent = [{"ParameterName": name, "ParameterValue": value, "ApplyMethod": "pending-reboot"}]
+    if level == "cluster":
+        modify = lambda: rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=group, Parameters=sent)  # noqa: E731
+    else:
+        modify = lambda: rds.modify_db_parameter_group(DBParameterGroupName=group, Parameters=sent)  # noqa: E731
+    if moto_or_cloud.plain:
+        modify()  # moto accepts it
+        return
+    assert _error(modify) == ("InvalidParameterValue", f"The parameter {name} cannot be modified.")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("pg_stat_statements.track", "everything"),
+        ("auto_explain.log_format", "html"),
+        ("authentication_timeout", "601"),
+        ("pgaudit.log", "ddl,everything"),
+        ("apg_plan_mgmt.capture_plan_baselines", "always"),
+        ("shared_preload_libraries", "pg_stat_statements,nosuchlib"),
+    ],
+)
+def test_values_outside_allowed_values_are_refused(moto_or_cloud, name, value):
+    rds = moto_or_cloud.client("rds")
+    group = _family_group(rds, "cluster", "aurora-postgresql15")
+    sent = [{"ParameterName": name, "ParameterValue": value, "ApplyMethod": "pending-reboot"}]
+
+    def modify():
+        return rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=group, Parameters=sent)
+
+    if moto_or_cloud.plain:
+        modify()  # moto accepts it
+        return
+    allowed = _cluster_parameters(rds, group)[name]["AllowedValues"]
+    message = f"Invalid parameter value: {value} for: {name} allowed values are: {allowed}"
+    assert _error(modify) == ("InvalidParameterValue", message)
+    assert _cluster_parameters(rds, group, Source="user") == {}
+
+
+def _engine_defaults(rds, level: str, family: str, page_size: int = 100) -> list[list[dict]]:
+    """Every page of DescribeEngineDefault(Cluster)Parameters, following Marker by hand."""
+    call = (
+        rds.describe_engine_default_cluster_parameters if level == "cluster" else rds.describe_engine_default_parameters
+    )
+    pages, marker = [], None
+    while True:
+        kwargs = {"Marker": marker} if marker else {}
+        defaults = call(DBParameterGroupFamily=family, MaxRecords=page_size, **kwargs)["EngineDefaults"]
+        pages.append(defaults["Parameters"])
+        marker = defaults.get("Marker")
+        if not marker:
+            return pages
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_catalogue_lists_hundreds_per_level_in_pages(moto_or_cloud, family):
+    rds = moto_or_cloud.client("rds")
+    if moto_or_cloud.plain:  # moto does not implement the action: HTTP 500 with an HTML page
+        with pytest.raises(ResponseParserError, match="500 Internal Server Error"):
+            _engine_defaults(rds, "cluster", family)
+        return
+    cluster_pages, instance_pages = _engine_defaults(rds, "cluster", family), _engine_defaults(rds, "instance", family)
+    cluster = [p["ParameterName"] for page in cluster_pages for p in page]
+    instance = [p["ParameterName"] for page in instance_pages for p in page]
+    assert len(cluster) >= 300 and len(instance) >= 250
+    assert [len(page) for page in cluster_pages[:-1]] == [100] * (len(cluster_pages) - 1)
+    assert cluster == sorted(cluster) and len(set(cluster)) == len(cluster)
+    assert set(instance) < set(cluster)  # the cluster group also carries the instance defaults
+    assert {"rds.force_ssl", "timezone", "archive_library", "autovacuum", "array_nulls"} <= set(cluster) - set(instance)
+    # every entry as AWS describes it
+    for parameter in (p for page in cluster_pages for p in page):
+        assert parameter["ApplyType"] in ("static", "dynamic") and parameter["Source"] in ("engine-default", "system")
+        assert parameter["DataType"] in ("boolean", "integer", "float", "string", "list")
+        assert parameter["IsModifiable"] or parameter["ParameterName"] not in LISTED
+        assert parameter["MinimumEngineVersion"] >= family.removeprefix("aurora-postgresql")
+    # and a new group lists the same, in pages of the size asked for
+    group = _family_group(rds, "instance", family)
+    pages = rds.get_paginator("describe_db_parameters").paginate(
+        DBParameterGroupName=group, PaginationConfig={"PageSize": 40}
+    )
+    sizes = [len(page["Parameters"]) for page in pages]
+    assert sum(sizes) == len(instance) and max(sizes) == 40 and len(sizes) == -(-len(instance) // 40)
+
+
+def test_aurora_postgresql16_has_postgresql16s_parameters(moto_or_cloud):
+    rds = moto_or_cloud.client("rds")
+    group = _family_group(rds, "cluster", "aurora-postgresql16")
+    parameters = _cluster_parameters(rds, group)
+    if moto_or_cloud.plain:  # no catalogue: a new group lists nothing
+        assert parameters == {}
+        return
+    assert {"debug_parallel_query", "scram_iterations", "vacuum_buffer_usage_limit", "rds.force_ssl"} <= set(parameters)
+    assert not {"force_parallel_mode", "vacuum_defer_cleanup_age"} & set(parameters)  # gone in PostgreSQL 16
+    assert parameters["rds.force_ssl"]["MinimumEngineVersion"] == "16.1"
+    assert parameters["debug_parallel_query"]["AllowedValues"] == "off,on,regress"
+    sixteen = {"debug_parallel_query": ("on", "dynamic"), "scram_iterations": ("8192", "dynamic")}
+    rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=group, Parameters=_sent(sixteen, sixteen))
+    assert set(_cluster_parameters(rds, group, Source="user")) == set(sixteen)
+    fifteen = _family_group(rds, "cluster", "aurora-postgresql15")
+    sent = [{"ParameterName": "debug_parallel_query", "ParameterValue": "on", "ApplyMethod": "immediate"}]
+    code, message = _error(
+        lambda: rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=fifteen, Parameters=sent)
+    )
+    assert (code, message) == ("InvalidParameterValue", "Could not find parameter with name: debug_parallel_query")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The catalogue files themselves: consistent, and what the script builds from its sources (nobody edited them).
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "build_parameter_catalogue.py"
+
+
+# AWS's own describe output gives this one a default outside its AllowedValues (0 for 1-2147483647).
+AWS_INCONSISTENT = {"apg_write_forward.idle_in_transaction_session_timeout"}
+
+
+def test_catalogue_defaults_fit_their_own_allowed_values():
+    from localcloud.hooks import catalogue
+
+    for family in FAMILIES:
+        for level, entries in catalogue.catalogue(family).items():
+            for entry in entries:
+                assert entry["ApplyType"] in ("static", "dynamic"), (family, level, entry)
+                value = entry.get("ParameterValue")
+                if value is not None and entry["IsModifiable"] and entry["ParameterName"] not in AWS_INCONSISTENT:
+                    assert catalogue._allowed(entry, value), (family, level, entry["ParameterName"], value)
+
+
+def test_catalogue_files_are_what_the_script_builds():
+    import importlib.util
+
+    bindir = Path("/usr/lib/postgresql/15/bin")
+    if not (bindir / "postgres").exists():
+        pytest.skip("no PostgreSQL 15 binaries")
+    spec = importlib.util.spec_from_file_location("build_parameter_catalogue", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    gucs = script.pg_settings(bindir)
+    for family in FAMILIES:
+        built = script.build(family.removeprefix("aurora-postgresql"), gucs)
+        stored = json.loads((script.DATA / f"{family}.json").read_text(encoding="utf-8"))
+        assert built == stored, f"{family}.json differs from what {SCRIPT.name} builds: re-run it"

@@ -336,3 +336,25 @@ def test_down_stops_every_server(tmp_path, secured, how):
     assert not any(_listening(a) for a in addresses)
     assert not _records(state_dir)
     assert not any(Path(r["dir"]).exists() for r in records)
+
+
+def test_timed_cloud_keeps_the_data_plane(start_cloud):
+    """With --timing aws the servers start as today (only the API states wait) and stop when deletion starts."""
+    timed = start_cloud(timing="aws", time_scale=600)  # an instance takes 1 s
+    rds, cluster_id = timed.client("rds"), unique_name("timed")
+    _create_cluster(rds, cluster_id, 1)
+    deadline = time.monotonic() + 30
+    while {i["DBInstanceStatus"] for i in rds.describe_db_instances()["DBInstances"]} != {"available"}:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    described = _describe(rds, cluster_id)
+    conn = _connect(described["addresses"][described["writer"]], ca=timed.state_dir / "dataplane" / "ca.pem")
+    try:
+        assert conn.run("SELECT 1") == [[1]]
+    finally:
+        conn.close()
+    for name in described["addresses"]:
+        rds.delete_db_instance(DBInstanceIdentifier=name)
+    rds.delete_db_cluster(DBClusterIdentifier=cluster_id, SkipFinalSnapshot=True)
+    assert rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]["Status"] == "deleting"
+    assert not any(_listening(address) for address in described["addresses"].values())

@@ -7,7 +7,18 @@ _SHUTDOWN = []
 
 def register_all() -> None:
     # Importing a hook module registers its hooks with the middleware.
-    from . import catalogue, compat, engine_versions, lifecycle, parameter_status, rotation, strict  # noqa: F401
+    from . import (  # noqa: F401
+        catalogue,
+        compat,
+        engine_versions,
+        iam_actions,
+        lifecycle,
+        orderable,
+        parameter_status,
+        rotation,
+        strict,
+        timing,
+    )
 
 
 def on_shutdown(fn):

@@ -258,15 +258,23 @@ def restart_server(env: Envelope, body: bytes) -> None:
 
 @after("rds", "DeleteDBInstance", "DeleteDBCluster")
 def stop_deleted(env: Envelope, body: bytes) -> None:
-    """Stop the servers whose instance (standbys) or cluster (all) is no longer in moto's model."""
+    """Stop the servers whose instance (standbys) or cluster (all) is no longer in moto's model, or is being
+    deleted (the timing model keeps it ``deleting`` for a while; AWS stops serving at once)."""
     backend = _backend(env.region)
     instances, clusters = set(map(id, backend.databases.values())), set(map(id, backend.clusters.values()))
+
+    def gone_or_deleting(resource, alive: set[int]) -> bool:
+        return id(resource) not in alive or getattr(resource, "status", None) == "deleting"
+
     with _LOCK:
         gone = [
             e
             for e in _ENTRIES
             if e.region == env.region
-            and (id(e.cluster) not in clusters or (e.instance is not None and id(e.instance) not in instances))
+            and (
+                gone_or_deleting(e.cluster, clusters)
+                or (e.instance is not None and gone_or_deleting(e.instance, instances))
+            )
         ]
         for entry in gone:
             _ENTRIES.remove(entry)

@@ -2,7 +2,7 @@
 
 moto reports a new instance "available" at once. With ``LOCALCLOUD_RDS_CREATE_SECONDS=N`` (set before
 ``localcloud up``; 0 = off, the default) each new instance stays "creating" for N seconds of wall time,
-then turns "available" the next time anyone describes it.
+then turns "available" the next time anyone describes it. ``localcloud up --timing aws`` supersedes it.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ def _databases(region: str):
 @after("rds", "CreateDBInstance")
 def start_creating(env: Envelope, body: bytes) -> None:
     delay = _delay()
+    if os.environ.get("LOCALCLOUD_TIMING", "").strip().lower() == "aws":
+        return  # the AWS timing model (hooks/timing.py) decides, for every resource
     instance_id = (env.param("DBInstanceIdentifier") or "").lower()
     instance = _databases(env.region).get(instance_id)
     if delay <= 0 or instance is None:

@@ -14,6 +14,8 @@ from ..envelope import Envelope
 from ..errors import AwsError
 from ..middleware import before
 from .compat import rds_backend
+from .engine_versions import versions
+from .orderable import offered, table
 
 ENV_VAR = "LOCALCLOUD_STRICT"
 MEMBER = "The requested DB Instance will be a member of a DB Cluster."
@@ -204,4 +206,93 @@ def refuse_alarm_periods(env: Envelope) -> None:
             "ValidationError",
             f"Metrics cannot be checked across more than 7 days (EvaluationPeriods * Period must be <="
             f" {MAX_EVALUATION_SECONDS})",
+        )
+
+
+def _engine_version(env: Envelope) -> tuple[str | None, str | None]:
+    """The engine and version the request's DB instance runs: the request's, else its cluster's or its own."""
+    backend = rds_backend(env.region)
+    engine, version = env.param("Engine"), env.param("EngineVersion")
+    if env.action == "ModifyDBInstance":
+        current = backend.databases.get(env.param("DBInstanceIdentifier", ""))
+        engine = getattr(current, "engine", None)
+        version = version or getattr(current, "engine_version", None)
+        cluster_id = getattr(current, "db_cluster_identifier", None)
+    else:
+        cluster_id = env.param("DBClusterIdentifier")
+    cluster = backend.clusters.get(cluster_id or "")
+    if cluster is not None:
+        engine, version = engine or cluster.engine, version or cluster.engine_version
+    return engine, version
+
+
+@before("rds", "CreateDBInstance", "ModifyDBInstance")
+def refuse_unoffered_instance_class(env: Envelope) -> None:
+    """Strict 7: an instance class the engine version does not offer (the orderable options table)."""
+    instance_class = env.param("DBInstanceClass")
+    if not enabled() or not instance_class:
+        return
+    engine, version = _engine_version(env)
+    if offered(engine, version, instance_class) is False:
+        raise _invalid_combination(
+            "RDS does not support creating a DB instance with the following combination:"
+            f" DBInstanceClass={instance_class}, Engine={engine}, EngineVersion={version},"
+            f" LicenseModel={table()['license_model']}. For supported combinations of instance class and database"
+            " engine version, see the documentation."
+        )
+
+
+@before("rds", "CreateDBCluster")
+def refuse_aurora_cluster_instance_class(env: Envelope) -> None:
+    """Strict 7: DBClusterInstanceClass is for Multi-AZ DB clusters; an Aurora cluster's classes are its instances'."""
+    engine = env.param("Engine") or ""
+    if enabled() and env.param("DBClusterInstanceClass") and engine.startswith("aurora"):
+        raise _invalid_combination(f"DBClusterInstanceClass isn't supported for DB engine {engine}.")
+
+
+def _family(engine: str | None, version: str | None) -> str | None:
+    """The parameter group family of a catalogued engine version (DescribeDBEngineVersions' data), else None."""
+    for entry in versions():
+        if entry["Engine"] == engine and entry["EngineVersion"] == version:
+            return entry["DBParameterGroupFamily"]
+    return None
+
+
+def _group_family(env: Envelope, store: str, family_attr: str, name: str) -> str | None:
+    if name.lower().startswith("default."):
+        return name.lower().removeprefix("default.")
+    groups = getattr(rds_backend(env.region), store)
+    group = groups.get(name.lower()) or groups.get(name)
+    return (getattr(group, family_attr, None) or "").lower() or None
+
+
+# Request field of the parameter group name, moto's store and its family attribute, per action.
+_GROUP_FIELDS = {
+    "CreateDBCluster": ("DBClusterParameterGroupName", "db_cluster_parameter_groups", "db_parameter_group_family"),
+    "ModifyDBCluster": ("DBClusterParameterGroupName", "db_cluster_parameter_groups", "db_parameter_group_family"),
+    "CreateDBInstance": ("DBParameterGroupName", "db_parameter_groups", "family"),
+    "ModifyDBInstance": ("DBParameterGroupName", "db_parameter_groups", "family"),
+}
+
+
+@before("rds", *_GROUP_FIELDS)
+def refuse_parameter_group_family(env: Envelope) -> None:
+    """Strict 8: the (cluster) parameter group's family must be the engine version's."""
+    field, store, family_attr = _GROUP_FIELDS[env.action]
+    name = env.param(field)
+    if not enabled() or not name:
+        return
+    if env.action == "ModifyDBCluster":
+        cluster = rds_backend(env.region).clusters.get(env.param("DBClusterIdentifier", ""))
+        engine = getattr(cluster, "engine", None)
+        version = env.param("EngineVersion") or getattr(cluster, "engine_version", None)
+    elif env.action == "CreateDBCluster":
+        engine, version = env.param("Engine"), env.param("EngineVersion")
+    else:
+        engine, version = _engine_version(env)
+    wanted, have = _family(engine, version), _group_family(env, store, family_attr, name)
+    if wanted and have and have != wanted:
+        raise _invalid_combination(
+            f"The parameter group {name} with DBParameterGroupFamily {have} can't be used for this instance."
+            f" Use a parameter group with DBParameterGroupFamily {wanted}."
         )
