@@ -129,18 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     tag = uuid.uuid4().hex[:4]
     tmp = Path(tempfile.mkdtemp(prefix="auroradb-bench-"))
     strict = {"LOCALCLOUD_STRICT": "1"}
-    timed_env = {
-        **strict,
-        "LOCALCLOUD_TIMING": "aws",
-        "LOCALCLOUD_TIME_SCALE": str(scale),
-        "LOCALCLOUD_TIMING_SEED": str(args.seed),
-    }
     print(f"bench: time scale {scale} (1 local second = {scale} AWS seconds), state under {tmp}", flush=True)
     instant = LocalCloud.up(tmp / "instant", env=strict, repo=REPO)
-    timed = LocalCloud.up(tmp / "timed", env=timed_env, repo=REPO)
+    timed = LocalCloud.up(tmp / "timed", env=strict, repo=REPO, timing="aws", time_scale=scale, timing_seed=args.seed)
     tree = None
     try:
-        model = timed._control("timing")
+        model = timed.timing()
         if model.get("mode") != "aws":
             raise SystemExit(f"bench: the timed local cloud is not timed: {model}")
         durations = model["durations"]

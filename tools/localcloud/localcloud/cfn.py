@@ -5,8 +5,9 @@ a dependency is a ``Ref``, a ``Fn::GetAtt``, a ``${Name}`` inside ``Fn::Sub`` or
 therefore the longest chain of resource durations along those dependencies (unlimited parallelism); deletion
 runs the same graph backwards (a resource is deleted once everything that depends on it is gone).
 
-Each resource type maps to operations of the timing table (``localcloud/data/aws-timings.json``); a type the
-table has no figure for costs :data:`UNTIMED_SECONDS` (CloudFormation's own per-resource overhead).
+Each resource type maps to operations of the timing table (``localcloud/data/aws-timings.json``; several add
+up); a type mapped to none costs :data:`UNTIMED_SECONDS` (CloudFormation's own per-resource overhead, not
+counted: that only flatters CloudFormation).
 """
 
 from __future__ import annotations
@@ -18,29 +19,32 @@ from .timing import longest_path
 UNTIMED_SECONDS = 0.0
 
 # resource type -> (operation on create, operation on delete); None = no wait of its own worth modelling.
-TYPE_OPERATIONS: dict[str, tuple[str | None, str | None]] = {
+TYPE_OPERATIONS: dict[str, tuple[str | tuple[str, ...] | None, str | tuple[str, ...] | None]] = {
     "AWS::EC2::VPC": ("ec2.vpc.create", "ec2.vpc.delete"),
     "AWS::EC2::Subnet": ("ec2.subnet.create", "ec2.subnet.delete"),
-    "AWS::EC2::RouteTable": ("ec2.route_table.create", "ec2.route_table.delete"),
-    "AWS::EC2::SubnetRouteTableAssociation": ("ec2.route_table.create", "ec2.route_table.delete"),
-    "AWS::EC2::Route": ("ec2.route_table.create", "ec2.route_table.delete"),
-    "AWS::EC2::EIP": ("ec2.eip.allocate", "ec2.eip.release"),
-    "AWS::EC2::NatGateway": ("ec2.nat_gateway.create", "ec2.nat_gateway.delete"),
+    "AWS::EC2::RouteTable": ("ec2.route-table.create", "ec2.route-table.delete"),
+    "AWS::EC2::SubnetRouteTableAssociation": ("ec2.route-table.create", "ec2.route-table.delete"),
+    "AWS::EC2::Route": ("ec2.route-table.create", "ec2.route-table.delete"),
+    "AWS::EC2::EIP": (None, "ec2.eip.release"),
+    "AWS::EC2::NatGateway": ("ec2.nat-gateway.create", "ec2.nat-gateway.delete"),
     "AWS::EC2::InternetGateway": ("ec2.igw.create", "ec2.igw.delete"),
     "AWS::EC2::VPCGatewayAttachment": ("ec2.igw.create", "ec2.igw.delete"),
-    "AWS::EC2::SecurityGroup": ("ec2.security_group.create", "ec2.security_group.delete"),
-    # a Lambda-backed custom resource: CloudFormation invokes the function and waits for its answer
-    "Custom::VpcRestrictDefaultSG": ("lambda.function.invoke", "lambda.function.invoke"),
-    "AWS::IAM::Role": ("iam.role.create", "iam.role.delete"),
+    "AWS::EC2::SecurityGroup": ("ec2.security-group.create", "ec2.security-group.delete"),
+    # a Lambda-backed custom resource (the function is not in a VPC): one invocation, left untimed
+    "Custom::VpcRestrictDefaultSG": (None, None),
+    "AWS::IAM::Role": ("iam.role.create", None),
     "AWS::Lambda::Function": ("lambda.function.create", "lambda.function.delete"),
     "AWS::KMS::Key": ("kms.key.create", "kms.key.delete"),
     "AWS::SecretsManager::Secret": ("secretsmanager.secret.create", "secretsmanager.secret.delete"),
-    "AWS::SecretsManager::SecretTargetAttachment": ("secretsmanager.secret.update", None),
-    "AWS::SecretsManager::ResourcePolicy": ("secretsmanager.secret.update", None),
-    # HostedRotationLambda: a nested stack with the rotation function, then the schedule (first rotation)
-    "AWS::SecretsManager::RotationSchedule": ("secretsmanager.rotation.hosted", "lambda.function.delete"),
-    "AWS::RDS::DBClusterParameterGroup": ("rds.parameter_group.create", "rds.parameter_group.delete"),
-    "AWS::RDS::DBSubnetGroup": ("rds.subnet_group.create", "rds.subnet_group.delete"),
+    "AWS::SecretsManager::SecretTargetAttachment": (None, None),
+    "AWS::SecretsManager::ResourcePolicy": (None, None),
+    # HostedRotationLambda: a nested stack creates the rotation function (here outside a VPC), then the schedule
+    "AWS::SecretsManager::RotationSchedule": (
+        ("lambda.function.create", "secretsmanager.rotation.enable"),
+        "lambda.function.delete",
+    ),
+    "AWS::RDS::DBClusterParameterGroup": ("rds.parameter-group.create", "rds.parameter-group.delete"),
+    "AWS::RDS::DBSubnetGroup": ("rds.subnet-group.create", "rds.subnet-group.delete"),
     "AWS::RDS::DBCluster": ("rds.cluster.create", "rds.cluster.delete"),
     "AWS::RDS::DBInstance": ("rds.instance.create", "rds.instance.delete"),
     "AWS::CloudWatch::Alarm": ("cloudwatch.alarm.create", "cloudwatch.alarm.delete"),
@@ -104,8 +108,10 @@ def schedule(template: dict, durations: dict[str, float], action: str = "create"
         kind = resource["Type"]
         if kind not in TYPE_OPERATIONS:
             raise KeyError(f"no timing for resource type {kind} ({name}); add it to cfn.TYPE_OPERATIONS")
-        operation = TYPE_OPERATIONS[kind][0 if action == "create" else 1]
-        if operation is not None and operation not in durations:
-            raise KeyError(f"the timing table has no operation {operation} (for {kind})")
-        weights[name] = durations[operation] if operation is not None else UNTIMED_SECONDS
+        operations = TYPE_OPERATIONS[kind][0 if action == "create" else 1]
+        operations = (operations,) if isinstance(operations, str) else operations or ()
+        missing = [operation for operation in operations if operation not in durations]
+        if missing:
+            raise KeyError(f"the timing table has no operation {', '.join(missing)} (for {kind})")
+        weights[name] = sum(durations[operation] for operation in operations) if operations else UNTIMED_SECONDS
     return longest_path(weights, deps)
