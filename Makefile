@@ -14,7 +14,7 @@ LOCALCLOUD_STATE_DIR ?= $(CURDIR)/.localcloud
 export LOCALCLOUD_PORT LOCALCLOUD_STATE_DIR
 ENV_SUFFIX ?= local
 
-.PHONY: help setup test stack-lane test-lane lint sanity unit localcloud-test localcloud-fidelity rotation-test verify-test integration integration-stack integration-other molecule builder-test demo demo-down \
+.PHONY: help setup test stack-lane test-lane lint sanity unit localcloud-test localcloud-fidelity rotation-test verify-test integration integration-stack integration-other molecule builder-test demo demo-down bench \
         localcloud-up localcloud-down clean
 
 help:  ## list targets
@@ -84,6 +84,9 @@ builder-test: setup  ## execution environment: ansible-builder create writes a b
 
 molecule: setup  ## molecule (scenario default: plan on empty, converge, idempotence, verify, plan = no change, teardown)
 	molecule test --all
+
+bench: setup  ## AWS-timed benchmarks, not part of `make test` (~15 min): prints a table, writes outputs/bench.json
+	$(BIN)/python scripts/bench.py
 
 localcloud-up: setup
 	$(BIN)/localcloud up --strict --port $(LOCALCLOUD_PORT) --state-dir $(LOCALCLOUD_STATE_DIR)
