@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import time
 import uuid
 
 import pytest
@@ -54,8 +55,9 @@ def cloud(tmp_path_factory, localcloud_repo):
 
 def _run(cloud, playbook: str) -> list[dict]:
     """Run the playbook on SUFFIX; returns the requests it sent, in order."""
-    before = len(cloud.requests())
+    before, started = len(cloud.requests()), time.monotonic()
     run = cloud.playbook(playbook, "-e", f"env_suffix={SUFFIX}")
+    print(f"{playbook}: {time.monotonic() - started:.0f} s")
     assert recap(run.stdout, HOST)["failed"] == 0
     return cloud.requests()[before:]
 
