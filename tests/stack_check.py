@@ -171,10 +171,9 @@ class Checker:
             )
             self.expect(cl.get("DBSubnetGroup") == f"payment-db-subnets-{sfx}", "cluster in the DB subnet group")
             pg = cl.get("DBClusterParameterGroup", "")
-            params = {
-                p["ParameterName"]: p.get("ParameterValue")
-                for p in rds.describe_db_cluster_parameters(DBClusterParameterGroupName=pg)["Parameters"]
-            }
+            # every page: a group lists its engine defaults too, more than one page holds
+            pages = rds.get_paginator("describe_db_cluster_parameters").paginate(DBClusterParameterGroupName=pg)
+            params = {p["ParameterName"]: p.get("ParameterValue") for page in pages for p in page["Parameters"]}
             self.expect(params.get("rds.force_ssl") == "1", f"rds.force_ssl=1 in {pg}")
             members = cl.get("DBClusterMembers", [])
             writers = [m for m in members if m["IsClusterWriter"]]
