@@ -19,8 +19,9 @@ runs one task at a time) must show:
   and so before DeleteDBCluster (the cluster's deletion is requested, and completes, after its instances are gone);
   DeleteVpc is the last change.
 
-The local cloud is instant unless a timing option is given: `AURORADB_ORDER_TIMING="--timing aws --time-scale 600"`
-(or the TIMING constant) starts it with those `localcloud up` options; the order must hold either way.
+The local cloud runs AWS's timing model (`localcloud up --timing aws`) at a scale where an instance takes about a
+second, so the waits really wait and the order is read from a timed run; `AURORADB_ORDER_TIMING` replaces those
+`localcloud up` options (empty: the instant cloud, where the order must hold as well).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from conftest import recap
 
 from localcloud.testing import LocalCloud, free_port, run_cli
 
-TIMING: list[str] = shlex.split(os.environ.get("AURORADB_ORDER_TIMING", ""))
+TIMING: list[str] = shlex.split(os.environ.get("AURORADB_ORDER_TIMING", "--timing aws --time-scale 600"))
 SUFFIX = "o" + uuid.uuid4().hex[:6]
 HOST = "payments-local"
 CLUSTER = f"payment-db-cluster-{SUFFIX}"
