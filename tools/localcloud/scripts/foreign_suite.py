@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -180,6 +181,8 @@ def run_target(name: str, target: Path, host: str, against: str, out: Path, time
                 "AWS_SECRET_ACCESS_KEY": "testing",
                 "AWS_REGION": DEFAULT_REGION,
                 "AWS_DEFAULT_REGION": DEFAULT_REGION,
+                # as ansible-test's aws cloud environment: modules return resource_actions, which targets assert on
+                "ANSIBLE_DEBUG_BOTOCORE_LOGS": "True",
                 "ANSIBLE_CALLBACKS_ENABLED": "foreign_count",
                 "ANSIBLE_CALLBACK_PLUGINS": str(tmp / "callback_plugins"),
                 "ANSIBLE_NOCOLOR": "1",
@@ -260,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=600, help="seconds per target run (default 600)")
     parser.add_argument("--out", type=Path, default=Path("outputs/foreign-suite"))
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the endpoint (finally) when terminated
     kinds = args.against or list(AGAINST)
     excluded = {**EXCLUDED, **dict(item.split("=", 1) for item in args.exclude)}
     targets = discover(args.targets)
