@@ -102,6 +102,21 @@ def _kms_aws_managed_keys() -> None:
 
 
 @patch
+def _kms_rotation_off_while_pending_deletion() -> None:
+    # Gap foreign-1 (KMS): AWS's GetKeyRotationStatus answers KeyRotationEnabled false while the key is pending
+    # deletion, and the original status again once the deletion is cancelled (API reference, GetKeyRotationStatus:
+    # "Pending deletion: While a KMS key is pending deletion, its key rotation status is false"). moto kept
+    # answering the stored status. Found by amazon.aws's kms_key integration target (docs/foreign-suite.md).
+    from moto.kms.models import KmsBackend
+
+    def pending_is_off(original, self, key_id):
+        enabled = original(self, key_id)
+        return False if self.keys[self.get_key_id(key_id)].key_state == "PendingDeletion" else enabled
+
+    wrap(KmsBackend, "get_key_rotation_status", pending_is_off)
+
+
+@patch
 def _rds_modify_subnet_group_keeps_it() -> None:
     # Gap 19 (RDS): moto's ModifyDBSubnetGroup pops the group from its table and never puts it back, so the
     # group vanished (DescribeDBSubnetGroups: DBSubnetGroupNotFoundFault), and an unknown name was a KeyError

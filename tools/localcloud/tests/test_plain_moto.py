@@ -86,6 +86,18 @@ def test_keys_behind_aws_aliases_are_aws_managed(moto_or_cloud, alias):
     assert kms.describe_key(KeyId=alias)["KeyMetadata"]["KeyId"] == key["KeyId"]  # one key per alias
 
 
+def test_key_rotation_reads_off_while_pending_deletion(moto_or_cloud):
+    """Gap foreign-1: found by amazon.aws's kms_key target (test_states.yml, "Assert that key was updated")."""
+    kms = moto_or_cloud.client("kms")
+    key = kms.create_key(Description="rotation while pending deletion")["KeyMetadata"]["KeyId"]  # gap 8 apart
+    kms.enable_key_rotation(KeyId=key)
+    kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
+    pending = kms.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"]
+    assert pending is (True if moto_or_cloud.plain else False)  # moto: the stored status; AWS: false
+    kms.cancel_key_deletion(KeyId=key)
+    assert kms.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"] is True  # AWS: the original status returns
+
+
 # --------------------------------------------------------------------------------------------- RDS (gap 19)
 @pytest.fixture
 def subnets(moto_or_cloud) -> dict:
