@@ -95,8 +95,10 @@ localcloud-down:
 	@if [ -x $(BIN)/localcloud ]; then $(BIN)/localcloud down --state-dir $(LOCALCLOUD_STATE_DIR); fi
 
 demo: export AWS_URL = http://127.0.0.1:$(LOCALCLOUD_PORT)
-# new instances look "creating" for a while, so the demo shows the wait and its progress lines
-demo: export LOCALCLOUD_RDS_CREATE_SECONDS ?= 25
+# AWS's timing model (docs/aws-timings.md) at 24 AWS seconds per local second: an instance is "creating" for about
+# 25 s, so the demo shows the overlapping waits and their progress lines
+demo: export LOCALCLOUD_TIMING ?= aws
+demo: export LOCALCLOUD_TIME_SCALE ?= 24
 demo-down: export AWS_URL = http://127.0.0.1:$(LOCALCLOUD_PORT)
 demo: localcloud-up  ## deploy the whole stack on the local cloud, verify it, print outputs and a psql command
 	ansible-playbook -i inventories/local playbooks/site.yml -e env_suffix=$(ENV_SUFFIX)

@@ -3,7 +3,10 @@
 Runs the real Makefile targets on a free port and a private state dir (so it never touches a user's demo), then
 checks the acceptance of the data plane with psql itself: the printed command connects with sslmode=verify-full,
 a plaintext connection is refused, a write through the reader endpoint fails as read-only; `make demo-down`
-leaves no postgres process and no listening port behind.
+leaves no postgres process and no listening port behind. The demo's local cloud runs AWS's timing model (here at a
+scale where an instance takes about a second), and its request log shows that the converge and the teardown
+overlap their waits (`order.py`: the cluster and every instance requested before any wait for the NAT gateway, the
+endpoint or the function; every deletion requested before the waits).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import socket
 import subprocess
 
 from conftest import REPO
+from order import check_converge, check_teardown
 
 from localcloud.testing import free_port
 
@@ -54,7 +58,8 @@ def test_make_demo_prints_a_working_psql_command(tmp_path):
         **os.environ,
         "LOCALCLOUD_PORT": str(free_port()),
         "LOCALCLOUD_STATE_DIR": str(tmp_path / "state"),
-        "LOCALCLOUD_RDS_CREATE_SECONDS": "0",
+        # make demo's timing model, faster: 600 AWS seconds per local second (an instance takes about one)
+        "LOCALCLOUD_TIME_SCALE": "600",
         "ANSIBLE_NOCOLOR": "1",
     }
     for name in ("LOCALCLOUD_CA_BUNDLE", "AURORADB_DB_CA_BUNDLE", "AWS_URL", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
@@ -89,5 +94,9 @@ def test_make_demo_prints_a_working_psql_command(tmp_path):
     for server in servers:  # no process left with any of the demo's data directories
         found = subprocess.run(["pgrep", "-f", server["data"]], capture_output=True, text=True, check=False)
         assert found.stdout.split() == [], server
+    log = [json.loads(line) for line in (tmp_path / "state" / "requests.jsonl").read_text().splitlines()]
+    teardown = next(i for i, entry in enumerate(log) if entry["action"] == "DeleteAlarms")
+    check_converge(log[:teardown], SUFFIX)
+    check_teardown(log[teardown:], SUFFIX)
     (REPO / "outputs" / f"{SUFFIX}.json").unlink(missing_ok=True)
     (REPO / "outputs" / f"{SUFFIX}-verify.json").unlink(missing_ok=True)

@@ -1,8 +1,8 @@
-"""The converge and the teardown overlap their waits (issue #12 item 2), read from the local cloud's request log.
+"""The converge and the teardown overlap their waits (issue #12 item 2): the checks, on a request log.
 
-One stack (`inventories/local`, a fresh suffix) is deployed with site.yml and removed with teardown.yml on a local
-cloud of its own. The request log (one entry per request, in the order the local cloud answered them; the playbook
-runs one task at a time) must show:
+Read from the request log of a converge and a teardown (one entry per request, in the order the local cloud
+answered them; the playbook runs one task at a time); `test_demo.py` checks `make demo`'s, on a local cloud that
+runs AWS's timing model (so the waits really wait). The log must show:
 
 * converge: CreateDBCluster and every CreateDBInstance before the first read of each of these waits, which are
   - the NAT gateway's: the first DescribeNatGateways after CreateNatGateway (ec2_vpc_nat_gateway with wait: false
@@ -18,49 +18,9 @@ runs one task at a time) must show:
   rds_instance reads one instance by its identifier); DeleteNatGateway and DeleteVpcEndpoints before that wait too,
   and so before DeleteDBCluster (the cluster's deletion is requested, and completes, after its instances are gone);
   DeleteVpc is the last change.
-
-The local cloud runs AWS's timing model (`localcloud up --timing aws`) at a scale where an instance takes about a
-second, so the waits really wait and the order is read from a timed run; `AURORADB_ORDER_TIMING` replaces those
-`localcloud up` options (empty: the instant cloud, where the order must hold as well).
 """
 
 from __future__ import annotations
-
-import os
-import shlex
-import time
-import uuid
-
-import pytest
-from conftest import recap
-
-from localcloud.testing import LocalCloud, free_port, run_cli
-
-TIMING: list[str] = shlex.split(os.environ.get("AURORADB_ORDER_TIMING", "--timing aws --time-scale 600"))
-SUFFIX = "o" + uuid.uuid4().hex[:6]
-HOST = "payments-local"
-CLUSTER = f"payment-db-cluster-{SUFFIX}"
-FUNCTION = f"payment-db-rotation-{SUFFIX}"
-INSTANCES = [f"{CLUSTER}-writer", f"{CLUSTER}-reader1", f"{CLUSTER}-reader2"]
-
-
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory, localcloud_repo):
-    """A strict local cloud for this module, with the TIMING options of `localcloud up` when there are any."""
-    state_dir, port = tmp_path_factory.mktemp("localcloud"), free_port()
-    run_cli("up", "--port", str(port), "--state-dir", str(state_dir), *TIMING, env={"LOCALCLOUD_STRICT": "1"})
-    started = LocalCloud(port, state_dir, localcloud_repo)
-    yield started
-    started.down()
-
-
-def _run(cloud, playbook: str) -> list[dict]:
-    """Run the playbook on SUFFIX; returns the requests it sent, in order."""
-    before, started = len(cloud.requests()), time.monotonic()
-    run = cloud.playbook(playbook, "-e", f"env_suffix={SUFFIX}")
-    print(f"{playbook}: {time.monotonic() - started:.0f} s")
-    assert recap(run.stdout, HOST)["failed"] == 0
-    return cloud.requests()[before:]
 
 
 def _is(entry: dict, action: str, rest: str | None = None) -> bool:
@@ -84,20 +44,13 @@ def _index(log: list[dict], action: str, rest: str | None = None, start: int = 0
     return found[nth - 1]
 
 
-@pytest.fixture(scope="module")
-def converge(cloud) -> list[dict]:
-    return _run(cloud, "site.yml")
-
-
-@pytest.fixture(scope="module")
-def teardown(cloud, converge) -> list[dict]:
-    return _run(cloud, "teardown.yml")
-
-
-def test_cluster_and_every_instance_are_requested_before_any_wait(converge):
+def check_converge(converge: list[dict], suffix: str) -> None:
+    """The converge's order (see the module docstring); ``converge``: its requests, in order."""
+    cluster, function = f"payment-db-cluster-{suffix}", f"payment-db-rotation-{suffix}"
+    instances = [f"{cluster}-writer", f"{cluster}-reader1", f"{cluster}-reader2"]
     requested = max(
-        [_index(converge, "CreateDBCluster", resource=CLUSTER)]
-        + [_index(converge, "CreateDBInstance", resource=name) for name in INSTANCES]
+        [_index(converge, "CreateDBCluster", resource=cluster)]
+        + [_index(converge, "CreateDBInstance", resource=name) for name in instances]
     )
     created_nat = _index(converge, "CreateNatGateway")
     created_endpoint = _index(converge, "CreateVpcEndpoint")
@@ -108,7 +61,7 @@ def test_cluster_and_every_instance_are_requested_before_any_wait(converge):
         "rotation function": _index(
             converge,
             "GetFunctionConfiguration",
-            f"GET /2015-03-31/functions/{FUNCTION}/configuration",
+            f"GET /2015-03-31/functions/{function}/configuration",
             start=created_function,
         ),
     }
@@ -118,15 +71,18 @@ def test_cluster_and_every_instance_are_requested_before_any_wait(converge):
     assert _index(converge, "RotateSecret") > waits["rotation function"]
 
 
-def test_teardown_requests_every_deletion_before_waiting(teardown):
-    deleted = [_index(teardown, "DeleteDBInstance", resource=name) for name in INSTANCES]
+def check_teardown(teardown: list[dict], suffix: str) -> None:
+    """The teardown's order (see the module docstring); ``teardown``: its requests, in order."""
+    cluster = f"payment-db-cluster-{suffix}"
+    instances = [f"{cluster}-writer", f"{cluster}-reader1", f"{cluster}-reader2"]
+    deleted = [_index(teardown, "DeleteDBInstance", resource=name) for name in instances]
     waited = next(
         i
         for i, entry in enumerate(teardown)
         if i > min(deleted) and entry["action"] == "DescribeDBInstances" and entry["resource"] is None
     )
     assert max(deleted) < waited, f"instance deletions at {deleted}, the wait for them starts at {waited}"
-    cluster = _index(teardown, "DeleteDBCluster", resource=CLUSTER)
+    cluster = _index(teardown, "DeleteDBCluster", resource=cluster)
     for action in ("DeleteNatGateway", "DeleteVpcEndpoints"):
         assert _index(teardown, action) < waited < cluster, action
     changes = [entry["action"] for entry in teardown if entry["mutating"] and entry["status"] < 300]
