@@ -5,7 +5,8 @@ Every test folder builds on it: ``tools/localcloud/tests``, ``tests/integration`
 
 * :class:`LocalCloud` - a local cloud started with ``localcloud up`` on a free port, state dir under tmp:
   ``.endpoint``, ``.env`` (what ``localcloud env`` prints, plus the CA bundle variables), ``.client(svc)``,
-  ``.requests()``, ``.faults(rules)`` (``[]`` switches them off), ``.timing()``, ``.run_module()``,
+  ``.requests()``, ``.faults(rules)`` (``[]`` switches them off), ``.random_faults(rate, seed)``,
+  ``.timing()``, ``.run_module()``,
   ``.run_modules()`` (several modules in one ansible-playbook run), ``.playbook()``, ``.down()``. Fixtures:
   ``cloud`` (per session), ``localcloud`` (per module), ``start_cloud`` (a factory: each cloud it starts is stopped
   after the test; ``timing="aws"``, ``time_scale`` for timed ones),
@@ -178,6 +179,15 @@ class LocalCloud:
         """Set the fault rules (``[]``: faults off); without ``rules``, return the current ones."""
         return self._control("faults", rules)
 
+    def random_faults(self, rate: dict[str, float] | None = None, seed: int = 0, services: tuple = ()) -> dict:
+        """Random faults (``localcloud up --fault-rate``) from now on: ``rate`` ``{"throttle": 0.2, "server": 0.05}``;
+        ``None`` or ``{}`` switches them off. Returns what is in force, with the counts injected so far."""
+        return self._control("faults", {"rate": rate or {}, "seed": seed, "services": list(services)})
+
+    def fault_stats(self) -> dict:
+        """``GET /_localcloud/fault-stats``: the random-fault settings and what was injected, per kind and service."""
+        return self._control("fault-stats")
+
     def _repo(self) -> Path:
         if self.repo is None:
             raise AssertionError("this local cloud has no repository to run playbooks from")
@@ -259,6 +269,66 @@ class LocalCloud:
                 f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
             )
         return proc
+
+    def playbook_killed(
+        self,
+        playbook: str,
+        *args: str,
+        after: str,
+        sig: int,
+        inventory: str | None = "inventories/local",
+        timeout: float = 600,
+    ) -> tuple[int, str]:
+        """Start ``playbook`` and send ``sig`` to its whole process group as soon as the request log shows a
+        successful ``after`` action (e.g. ``CreateVpc``) sent by this run: a laptop closed, a CI job cancelled.
+
+        Returns ``(returncode, output)``. Fails the test if the run ended before ``after`` was sent. A module that
+        was running keeps running (ansible-core starts it in a session of its own), as it would on AWS.
+        """
+        import signal
+        import time
+
+        repo = self._repo()
+        inventory_args = ["-i", str(repo / inventory)] if inventory else []
+        cmd = [str(BIN / "ansible-playbook"), *inventory_args, str(repo / "playbooks" / playbook), *args]
+        log = self.state_dir / "requests.jsonl"  # read as it grows: the control API would send the whole log each time
+        offset = log.stat().st_size if log.exists() else 0
+        out = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # a pipe nobody reads would block the run
+        proc = subprocess.Popen(
+            cmd,
+            cwd=repo,
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        deadline, pending = time.monotonic() + timeout, ""
+        try:
+            while time.monotonic() < deadline and proc.poll() is None:
+                with log.open(encoding="utf-8") as fh:
+                    fh.seek(offset)
+                    pending += fh.read()
+                    offset = fh.tell()
+                *lines, pending = pending.split("\n")
+                entries = [json.loads(line) for line in lines if line.strip()]
+                if any(entry["action"] == after and entry["status"] < 400 for entry in entries):
+                    os.killpg(proc.pid, sig)
+                    break
+                time.sleep(0.1)
+            else:
+                raise AssertionError(f"{playbook} ended or timed out before sending {after}:\n{_read(out)[-4000:]}")
+            proc.wait(timeout=120)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        return proc.returncode, _read(out)
+
+
+def _read(out) -> str:
+    out.seek(0)
+    return out.read()
 
 
 class PlainMoto:

@@ -263,3 +263,21 @@ def test_new_vpcs_have_the_default_dhcp_options(moto_or_cloud):
         ec2.delete_dhcp_options(DhcpOptionsId=options_id)
     assert err.value.response["Error"]["Code"] == "DependencyViolation"
     ec2.delete_vpc(VpcId=second["VpcId"])
+
+
+# --------------------------------------------------------------------------------------------- EC2 (gap 28)
+def test_deleted_nat_gateway_frees_its_elastic_ip(moto_or_cloud):
+    ec2 = moto_or_cloud.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.42.0.0/24")["Subnet"]["SubnetId"]
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    in_use = ec2.describe_addresses(AllocationIds=[allocation])["Addresses"][0]
+    assert in_use.get("AssociationId")  # held by the gateway, on both
+    ec2.delete_nat_gateway(NatGatewayId=nat)
+    after = ec2.describe_addresses(AllocationIds=[allocation])["Addresses"][0]
+    if moto_or_cloud.plain:
+        assert after.get("AssociationId") == in_use["AssociationId"]  # the gap: still "in use"
+    else:
+        assert "AssociationId" not in after and not after.get("NetworkInterfaceId")  # AWS: free, still allocated
+    ec2.release_address(AllocationId=allocation)

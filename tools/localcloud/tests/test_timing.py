@@ -301,7 +301,9 @@ def test_nat_gateway_and_its_elastic_ip(timed_cloud):
     ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])
     assert state() == "deleting"
     assert error_code(ec2.release_address, AllocationId=allocation) == "AuthFailure"
+    assert ec2.describe_addresses(AllocationIds=[allocation])["Addresses"][0].get("AssociationId")  # still held
     assert sequence(watch(state, lambda v: v == "deleted")) == ["deleting", "deleted"]
+    assert "AssociationId" not in ec2.describe_addresses(AllocationIds=[allocation])["Addresses"][0]  # gap 28
     ec2.release_address(AllocationId=allocation)  # accepted once the NAT gateway is gone
 
 

@@ -129,6 +129,27 @@ _EC2_DELETE_ID_PARAM = {
 }
 
 
+def disassociate_nat_addresses(backend, nat) -> None:
+    """A deleted NAT gateway's elastic IPs are disassociated (kept allocated), as on AWS: see the hook below."""
+    held = {entry.get("allocationId") for entry in nat.address_set if entry.get("allocationId")}
+    for eip in list(backend.addresses):
+        if eip.allocation_id in held and eip.association_id:
+            backend.disassociate_address(association_id=eip.association_id)
+
+
+@after("ec2", "DeleteNatGateway")
+def free_the_addresses_of_a_deleted_nat_gateway(env: Envelope, body: bytes) -> None:
+    """Gap 28 (EC2): on AWS a deleted NAT gateway's elastic IP is disassociated (and stays allocated until released);
+    moto kept it associated, so nothing could tell a leftover address from one in use. With ``--timing aws`` this
+    happens when the gateway reaches ``deleted`` (hooks.timing)."""
+    from moto.ec2.models import ec2_backends
+
+    backend = ec2_backends[ACCOUNT_ID][env.region]
+    nat = backend.nat_gateways.get(env.param("NatGatewayId"))
+    if nat is not None and nat.state == "deleted":
+        disassociate_nat_addresses(backend, nat)
+
+
 @after("ec2", *_EC2_DELETE_ID_PARAM)
 def forget_tags_of_deleted_resources(env: Envelope, body: bytes) -> None:
     """Gap 13 (EC2): a deleted resource's tags vanish on AWS; moto kept them, so DescribeTags listed ghosts.

@@ -252,8 +252,15 @@ def _delete_nat_gateway(original, backend, nat_gateway_id):
     nat = original(backend, nat_gateway_id)
     if model() is not None:
         key = ("nat-gateway", backend.region_name, nat.id)
-        _phased(key, "ec2.nat-gateway.delete", lambda s: setattr(nat, "state", s), _set(nat, "state", "deleted"))
+        _phased(key, "ec2.nat-gateway.delete", lambda s: setattr(nat, "state", s), lambda: _nat_deleted(backend, nat))
     return nat
+
+
+def _nat_deleted(backend, nat) -> None:
+    from .compat import disassociate_nat_addresses
+
+    nat.state = "deleted"
+    disassociate_nat_addresses(backend, nat)  # gap 28, once the gateway is gone
 
 
 def _create_vpc_endpoint(original, backend, *args, **kwargs):
