@@ -80,3 +80,70 @@ def test_alias_deleted_meanwhile_is_no_change(aws):
     client, stub = aws("kms")
     stub.add_client_error("delete_alias", "NotFoundException", http_status_code=400)
     assert mod.ensure_absent(FakeModule(state="absent"), client, NAME, {"AliasName": NAME}) == (False, None)
+
+
+# -- adopt_key: the key an interrupted run created (tagged) but did not alias ------------------------------------
+
+TAGS = {"environment": "dev", "project": "payments"}
+DESCRIPTION = "KMS key for Aurora cluster encryption - dev"
+
+
+class AdoptModule(FakeModule):
+    def __init__(self, check_mode=False):
+        super().__init__(
+            check_mode=check_mode, target_key_id=None, adopt_key={"description": DESCRIPTION, "tags": TAGS}
+        )
+        self.warnings = []
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+
+def lists(stub, keys, aliased=()):
+    stub.add_response("list_aliases", {"Aliases": [{"AliasName": f"alias/{k}", "TargetKeyId": k} for k in aliased]})
+    stub.add_response("list_keys", {"Keys": [{"KeyId": k, "KeyArn": f"arn:aws:kms:us-east-1:1:key/{k}"} for k in keys]})
+
+
+def key(stub, key_id, created, description=DESCRIPTION, state="Enabled", manager="CUSTOMER", tags="ours"):
+    tags = TAGS if tags == "ours" else tags
+    metadata = {"KeyId": key_id, "KeyState": state, "KeyManager": manager, "Description": description}
+    stub.add_response("describe_key", {"KeyMetadata": {**metadata, "CreationDate": created}}, {"KeyId": key_id})
+    if tags is not None:
+        tag_list = [{"TagKey": k, "TagValue": v} for k, v in tags.items()]
+        stub.add_response("list_resource_tags", {"Tags": tag_list, "Truncated": False}, {"KeyId": key_id})
+
+
+def test_adopt_points_the_missing_alias_at_the_oldest_matching_key_and_warns_of_the_others(aws):
+    client, stub = aws("kms")
+    lists(stub, [KEY, OTHER, "aliased-key", "wrong-desc", "pending"], aliased=["aliased-key"])
+    key(stub, KEY, "2026-12-01T10:00:00Z")
+    key(stub, OTHER, "2026-12-01T09:00:00Z")
+    key(stub, "wrong-desc", "2026-12-01T08:00:00Z", description="someone else's", tags=None)
+    key(stub, "pending", "2026-12-01T08:00:00Z", state="PendingDeletion", tags=None)
+    stub.add_response("create_alias", {}, {"AliasName": NAME, "TargetKeyId": OTHER})
+    module = AdoptModule()
+    assert mod.adopt(module, client, NAME, None) == (True, {"AliasName": NAME, "TargetKeyId": OTHER})
+    assert len(module.warnings) == 1 and KEY in module.warnings[0]
+
+
+def test_adopt_ignores_keys_missing_a_tag(aws):
+    client, stub = aws("kms")
+    lists(stub, [KEY])
+    key(stub, KEY, "2026-12-01T10:00:00Z", tags={"environment": "dev"})
+    assert mod.adopt(AdoptModule(), client, NAME, None) == (False, None)
+
+
+def test_adopt_in_check_mode_reports_without_writing(aws):
+    client, stub = aws("kms")
+    lists(stub, [KEY])
+    key(stub, KEY, "2026-12-01T10:00:00Z")
+    assert mod.adopt(AdoptModule(check_mode=True), client, NAME, None) == (
+        True,
+        {"AliasName": NAME, "TargetKeyId": KEY},
+    )
+
+
+def test_adopt_with_the_alias_in_place_sends_nothing(aws):
+    client, _stub = aws("kms")
+    current = {"AliasName": NAME, "TargetKeyId": KEY}
+    assert mod.adopt(AdoptModule(), client, NAME, current) == (False, current)
