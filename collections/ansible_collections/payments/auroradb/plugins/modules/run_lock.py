@@ -166,9 +166,9 @@ def expired(lock: dict, now: datetime) -> bool:
 
 def describe(name: str, lock: dict) -> str:
     return (
-        f"the run lock {name} is held by {lock.get('holder', 'unknown')} since {lock.get('started', 'unknown')} "
+        f"the run lock {name}, held by {lock.get('holder', 'unknown')} since {lock.get('started', 'unknown')} "
         f"(playbook {lock.get('playbook') or 'unknown'}, run {lock.get('run_id', 'unknown')}, "
-        f"expires {lock['expires']})"
+        f"expires {lock['expires']}),"
     )
 
 
@@ -176,14 +176,15 @@ def refusal(name: str, lock: dict, now: datetime, break_lock: str) -> str:
     """Why we cannot take a lock another run holds, and how to break it when that run is dead."""
     if break_lock == "true":
         return (
-            f"Not breaking {describe(name, lock)}: it has not expired yet ({BREAK_VARIABLE}=true breaks only an "
+            f"Not breaking {describe(name, lock)} because it has not expired yet ({BREAK_VARIABLE}=true breaks only an "
             f"expired lock). Make sure that run is no longer running, then break it now with "
             f"-e {BREAK_VARIABLE}=force, or wait until {lock['expires']}."
         )
+    has = " (it has)" if expired(lock, now) else ""
     return (
-        f"Another run of this environment is in progress: {describe(name, lock)}. Wait until it finishes. If it is "
-        f"dead (a killed run keeps its lock until it expires), break the lock with -e {BREAK_VARIABLE}=true once it "
-        f"has expired{' (it has)' if expired(lock, now) else ''}, or at once with -e {BREAK_VARIABLE}=force."
+        f"Another run of this environment is in progress: {describe(name, lock)} is taken. Wait until it finishes. "
+        f"If it is dead (a killed run keeps its lock until it expires), break the lock with "
+        f"-e {BREAK_VARIABLE}=true once it has expired{has}, or at once with -e {BREAK_VARIABLE}=force."
     )
 
 
@@ -203,11 +204,11 @@ def acquire(module, client, now: datetime) -> dict:
         result["held"] = True
         if not may_break(lock, now, params["break_lock"]):
             if module.check_mode:
-                module.warn(refusal(name, lock, now, params["break_lock"]))
+                module.warn("Check mode takes no lock. " + refusal(name, lock, now, params["break_lock"]))
                 return {**result, "msg": f"{name} is held (check mode takes no lock)"}
             raise AuroraDbError(refusal(name, lock, now, params["break_lock"]), **result)
         result.update(broken=True, held=False)
-        module.warn(f"Breaking {describe(name, lock)} ({BREAK_VARIABLE}={params['break_lock']}).")
+        module.warn(f"Breaking {describe(name, lock)} as {BREAK_VARIABLE}={params['break_lock']} asks.")
         if not module.check_mode:
             ssm.delete_parameter(client, name)
     if module.check_mode:
