@@ -13,7 +13,7 @@ author:
 version_added: 0.1.0
 description:
   - One run at a time per environment. The lock is an SSM String parameter (for the payments stack
-    C(/payments-auroradb/<suffix>/lock)) created with C(PutParameter) C(Overwrite=false): AWS creates it atomically,
+    C(/payments-auroradb/<suffix>/lock)) created with C(PutParameter) C(Overwrite=false), which AWS performs atomically,
     so of two runs started together exactly one gets it and the other fails at once with a message naming the
     holder (user@host), the start time, the playbook, the run ID, the expiry and how to break a stale lock.
   - The parameter's value is JSON with C(holder), C(started) (UTC), C(playbook), C(run_id), C(expiry_minutes) and
