@@ -361,6 +361,13 @@ GAPS: tuple[Gap, ...] = (
         (_ST + "test_describe_orderable_options_for_current_versions",),
     ),
     Gap(
+        "ssm-1",
+        "ssm",
+        "PutParameter with Overwrite=false creates atomically: of two simultaneous calls one wins (the run lock)",
+        ("patches:_ssm_put_parameter_atomic",),
+        (_LC + "test_compat.py::test_ssm_put_parameter_without_overwrite_is_atomic",),
+    ),
+    Gap(
         "strict-1",
         "rds",
         "strict: CreateDBInstance of a cluster member refuses cluster-level settings and another subnet group",
