@@ -30,7 +30,7 @@ REF = {
 }
 
 
-SERVICES = ("ec2", "rds", "kms", "secretsmanager", "cloudwatch", "logs", "lambda", "iam")
+SERVICES = ("ec2", "rds", "kms", "secretsmanager", "cloudwatch", "logs", "lambda", "iam", "ssm")
 
 
 class Checker:
@@ -392,6 +392,10 @@ class Checker:
             left.append("rotation function")
         if any(r["RoleName"] == f"payment-db-rotation-{sfx}" for r in iam.list_roles()["Roles"]):
             left.append("rotation role")
+        # The run lock: teardown releases (deletes) it at the end, like every other run.
+        ssm = self.c["ssm"]
+        lock = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [f"/payments-auroradb/{sfx}/lock"]}])
+        left += [f"run lock {p['Name']}" for p in lock["Parameters"]]
         return [f"left behind: {item}" for item in left]
 
 

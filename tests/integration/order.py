@@ -17,7 +17,7 @@ runs AWS's timing model (so the waits really wait). The log must show:
   DescribeDBInstances without an instance identifier: aurora_instances_wait filters by db-instance-id, while
   rds_instance reads one instance by its identifier); DeleteNatGateway and DeleteVpcEndpoints before that wait too,
   and so before DeleteDBCluster (the cluster's deletion is requested, and completes, after its instances are gone);
-  DeleteVpc is the last change.
+  DeleteVpc is the stack's last change; the run lock's DeleteParameter (its release) follows it.
 """
 
 from __future__ import annotations
@@ -85,5 +85,13 @@ def check_teardown(teardown: list[dict], suffix: str) -> None:
     cluster = _index(teardown, "DeleteDBCluster", resource=cluster)
     for action in ("DeleteNatGateway", "DeleteVpcEndpoints"):
         assert _index(teardown, action) < waited < cluster, action
-    changes = [entry["action"] for entry in teardown if entry["mutating"] and entry["status"] < 300]
+    # The stack's last change; the run lock (SSM) is released after it, at the very end of the run.
+    changes = [
+        entry["action"]
+        for entry in teardown
+        if entry["mutating"] and entry["status"] < 300 and entry["service"] != "ssm"
+    ]
     assert changes[-1] == "DeleteVpc", changes[-5:]
+    assert [entry["action"] for entry in teardown if entry["service"] == "ssm" and entry["mutating"]][-1:] == [
+        "DeleteParameter"
+    ], "teardown releases (deletes) its run lock at the end"

@@ -40,6 +40,7 @@ BAD_INPUTS = [
     ("types", {"auroradb_aurora_deletion_protection": "maybe"}, "auroradb_aurora_deletion_protection", ("bool",)),
     ("types", {"auroradb_aurora_state": "gone"}, "auroradb_aurora_state", ("present", "absent")),
     ("types", {"auroradb_kms_enable_rotation": "sometimes"}, "auroradb_kms_enable_rotation", ()),
+    ("types", {"auroradb_break_lock": "maybe"}, "auroradb_break_lock", ("force",)),
     (
         "types",
         {"auroradb_network_secretsmanager_endpoint": "perhaps"},
@@ -66,6 +67,7 @@ BAD_INPUTS = [
     ),
     ("network-1", {"auroradb_network_db_port": 80}, "auroradb_network_db_port", ()),
     ("network-1", {"auroradb_kms_pending_window_days": 3}, "auroradb_kms_pending_window_days", ()),
+    ("network-1", {"auroradb_lock_expiry_minutes": 5}, "auroradb_lock_expiry_minutes", ("10 to 1440",)),
     ("network-1", {"auroradb_secret_rotation_runtime": "python2.7"}, "auroradb_secret_rotation_runtime", ()),
     (
         "network-1",

@@ -369,6 +369,13 @@ GAPS: tuple[Gap, ...] = (
         (_PM + "test_deleted_nat_gateway_frees_its_elastic_ip", _TM + "test_nat_gateway_and_its_elastic_ip"),
     ),
     Gap(
+        "ssm-1",
+        "ssm",
+        "PutParameter with Overwrite=false creates atomically: of two simultaneous calls one wins (the run lock)",
+        ("patches:_ssm_put_parameter_atomic",),
+        (_LC + "test_compat.py::test_ssm_put_parameter_without_overwrite_is_atomic",),
+    ),
+    Gap(
         "strict-1",
         "rds",
         "strict: CreateDBInstance of a cluster member refuses cluster-level settings and another subnet group",

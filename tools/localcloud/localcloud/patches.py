@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Callable
 
 PATCHES: list[Callable[[], None]] = []
@@ -196,3 +197,21 @@ def _ec2_default_dhcp_options() -> None:
 
     wrap(EC2Backend, "create_vpc", with_default_options)
     wrap(EC2Backend, "delete_vpc", keep_options)
+
+
+_SSM_PUT_LOCK = threading.Lock()
+
+
+@patch
+def _ssm_put_parameter_atomic() -> None:
+    # Gap ssm-1 (SSM): PutParameter with Overwrite=false is AWS's atomic create (of two callers exactly one creates
+    # the parameter, the other gets ParameterAlreadyExists): the run lock relies on it. moto reads the parameter's
+    # versions, then appends the new one without a lock, so two requests served at once by the threaded server could
+    # both "create" it. Serialise PutParameter.
+    from moto.ssm.models import SimpleSystemManagerBackend
+
+    def one_at_a_time(original, self, *args, **kwargs):
+        with _SSM_PUT_LOCK:
+            return original(self, *args, **kwargs)
+
+    wrap(SimpleSystemManagerBackend, "put_parameter", one_at_a_time)

@@ -217,3 +217,52 @@ def test_log_exports_follow_modify_db_cluster(cloud, network):
             DBClusterIdentifier=cluster_id, CloudwatchLogsExportConfiguration={"EnableLogTypes": ["postgresql"]}
         )
     assert exports() == ["postgresql"]
+
+
+# --------------------------------------------------------------------------------------------- SSM (gap ssm-1)
+def _simultaneous_creates(put_parameter) -> int:
+    """How many of two PutParameter(Overwrite=false) calls made at once on a fresh SSM backend succeed, with the
+    window between moto's read of the parameter and its write widened (as two threads of the server may hit it)."""
+    import threading
+    import time
+
+    from moto.ssm.exceptions import ParameterAlreadyExists
+    from moto.ssm.models import SimpleSystemManagerBackend
+
+    backend = SimpleSystemManagerBackend("us-east-1", "123456789012")
+
+    class Slow(type(backend._parameters)):
+        def __getitem__(self, key):
+            versions = super().__getitem__(key)
+            if not versions:
+                time.sleep(0.2)
+            return versions
+
+    backend._parameters.__class__ = Slow
+    created = []
+
+    def put(run):
+        try:
+            put_parameter(backend, "/payments-auroradb/race/lock", "", run, "String", "", None, False, [], "text",
+                          None, None)  # fmt: skip
+            created.append(run)
+        except ParameterAlreadyExists:
+            pass
+
+    threads = [threading.Thread(target=put, args=(run,)) for run in ("run-a", "run-b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(created)
+
+
+def test_ssm_put_parameter_without_overwrite_is_atomic():
+    from moto.ssm.models import SimpleSystemManagerBackend
+
+    from localcloud import patches
+
+    patches._ssm_put_parameter_atomic()  # what the local cloud applies at start-up (applying again changes nothing)
+    patched = SimpleSystemManagerBackend.put_parameter
+    assert _simultaneous_creates(patched.__wrapped__) == 2  # plain moto: both runs "take the lock"
+    assert _simultaneous_creates(patched) == 1  # AWS and the local cloud: exactly one

@@ -37,6 +37,7 @@ NAME_TEMPLATES = (
     ("rotation_log_group", "/aws/lambda/payment-db-rotation-{sfx}", 512, "CloudWatch Logs group name"),
     ("rotation_role", "payment-db-rotation-{sfx}", 64, "IAM role name"),
     ("parameter_group", "payment-db-params-{sfx}", 255, "DB cluster parameter group name"),
+    ("lock_parameter", "/payments-auroradb/{sfx}/lock", 2048, "SSM parameter name (the run lock)"),
 )
 INSTANCE_TEMPLATE = "payment-db-cluster-{sfx}-{role}"
 INSTANCE_LIMIT = 63

@@ -49,6 +49,7 @@ VARIABLES = {
     "maintenance_window": "auroradb_aurora_maintenance_window",
     "performance_insights_retention_days": "auroradb_aurora_performance_insights_retention_days",
     "kms_pending_window_days": "auroradb_kms_pending_window_days",
+    "lock_expiry_minutes": "auroradb_lock_expiry_minutes",
     "secret_recovery_window_days": "auroradb_secret_recovery_window_days",
     "secret_username": "auroradb_secret_username",
     "rotation_days": "auroradb_secret_rotation_days",
@@ -500,6 +501,11 @@ def check_kms_pending_window_days(value):
     return _int_range("kms_pending_window_days", value, 7, 30, " (KMS key deletion waiting period)")
 
 
+def check_lock_expiry_minutes(value):
+    # At least as long as a short run; at most a day, so a dead run's lock does not block its environment longer.
+    return _int_range("lock_expiry_minutes", value, 10, 1440, " (minutes after which a run lock may be broken)")
+
+
 def check_secret_recovery_window_days(value):
     option = "secret_recovery_window_days"
     if _is_int(value) and (value == 0 or 7 <= value <= 30):
@@ -907,6 +913,7 @@ _SINGLE_CHECKS = (
     ("db_allowed_security_groups", check_db_allowed_security_groups),
     ("db_port", check_db_port),
     ("kms_pending_window_days", check_kms_pending_window_days),
+    ("lock_expiry_minutes", check_lock_expiry_minutes),
     ("secret_username", check_secret_username),
     ("secret_recovery_window_days", check_secret_recovery_window_days),
     ("rotation_days", check_rotation_days),

@@ -125,6 +125,11 @@ options:
     description:
       - KMS key deletion waiting period (C(auroradb_kms_pending_window_days)); 7 to 30 days.
     type: int
+  lock_expiry_minutes:
+    description:
+      - Minutes after which a run lock may be broken with C(auroradb_break_lock=true)
+        (C(auroradb_lock_expiry_minutes)); 10 to 1440.
+    type: int
   secret_recovery_window_days:
     description:
       - Secret recovery window (C(auroradb_secret_recovery_window_days)); 0 (delete without recovery) or 7 to 30.
@@ -454,6 +459,7 @@ SETTINGS_SPEC = dict(
     maintenance_window=dict(type="str"),
     performance_insights_retention_days=dict(type="int"),
     kms_pending_window_days=dict(type="int"),
+    lock_expiry_minutes=dict(type="int"),
     secret_recovery_window_days=dict(type="int", no_log=False),
     secret_username=dict(type="str", no_log=False),
     rotation_days=dict(type="int"),

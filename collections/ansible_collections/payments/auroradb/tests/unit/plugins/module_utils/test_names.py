@@ -46,6 +46,7 @@ def test_derived_names_follow_the_contract():
         "endpoint_security_group": "payment-db-endpoints-sg-dev",
         "rotation_log_group": "/aws/lambda/payment-db-rotation-dev",
         "parameter_group": "payment-db-params-dev",
+        "lock_parameter": "/payments-auroradb/dev/lock",
     }
     assert names.derive_names("dev", 0)["reader_instances"] == []
     assert len(names.derive_names("dev", 5)["reader_instances"]) == 5
