@@ -45,15 +45,8 @@ def test_readme_recipe_works_as_written(tmp_path):
     env["AWS_EC2_METADATA_DISABLED"] = "true"  # nothing but the recipe's environment may reach an endpoint
     env["AWS_CONFIG_FILE"] = env["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
     try:
-        proc = subprocess.run(
-            ["bash", "-c", RECIPE.format(port=port)],
-            cwd=checkout,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
+        recipe = ["bash", "-c", RECIPE.format(port=port)]
+        proc = subprocess.run(recipe, cwd=checkout, env=env, capture_output=True, text=True, timeout=180, check=False)
     finally:
         run_cli("down", "--state-dir", str(checkout / ".localcloud"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
