@@ -28,8 +28,6 @@ UPSTREAM_WARNINGS = (
     # iam_role deprecates one of its own return values on every call
     "[DEPRECATION WARNING]: In a release after 2026-05-01 iam_role.assume_role_policy_document_raw ",
     "[WARNING]: Deprecation warnings can be disabled",  # printed once with the first deprecation
-    # rds_cluster declares force_update_password without no_log=False: every call of it without no_log warns
-    "[WARNING]: Module did not set no_log for force_update_password",
 )
 
 
