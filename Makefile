@@ -8,7 +8,8 @@ BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 COLL := collections/ansible_collections/payments/auroradb
-# The demo's local cloud; tests start their own on free ports.
+# The demo's local cloud; tests start their own on free ports. ./.localcloud is also the `localcloud` CLI's default
+# state dir inside the checkout, so a bare `localcloud env` / `status` finds this cloud (README: the local cloud).
 LOCALCLOUD_PORT ?= 4566
 LOCALCLOUD_STATE_DIR ?= $(CURDIR)/.localcloud
 export LOCALCLOUD_PORT LOCALCLOUD_STATE_DIR

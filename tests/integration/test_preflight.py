@@ -20,6 +20,8 @@ import shutil
 import yaml
 from conftest import REPO, recap
 
+from localcloud.testing import free_port
+
 # (host, settings on top of payments-local's, the variable the failure must name, other words it must contain
 # after that name and before the next variable's report). The kinds of one host are merged into its settings.
 BAD_INPUTS = [
@@ -293,3 +295,21 @@ def test_missing_credentials_explained(localcloud, tmp_path):
         localcloud.env = saved
     assert proc.returncode != 0
     assert "Configure credentials" in proc.stdout and "local cloud" in proc.stdout, proc.stdout[-3000:]
+
+
+def test_endpoint_not_answering_explained(localcloud):
+    # The endpoint URL override points at a closed port (a local cloud that is not running): preflight says that,
+    # once, names the URL and how to start the local cloud, and does not blame the credentials.
+    url = f"http://127.0.0.1:{free_port()}/"
+    localcloud.env, saved = {**localcloud.env, "AWS_URL": url}, localcloud.env
+    try:
+        proc = localcloud.playbook("site.yml", "-e", "env_suffix=pre", "-e", "auroradb_aws_max_attempts=2", check=False)
+    finally:
+        localcloud.env = saved
+    assert proc.returncode != 0
+    fatal = [line for line in proc.stdout.splitlines() if line.startswith("fatal: ")]
+    assert len(fatal) == 1, proc.stdout[-3000:]
+    assert f"The AWS endpoint {url} does not answer" in fatal[0], fatal[0]
+    assert f"the local cloud at {url} is not running" in fatal[0] and "make localcloud-up" in fatal[0], fatal[0]
+    assert "Configure credentials" not in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr

@@ -156,6 +156,7 @@ def test_healthy_stack_passes_every_check_control_and_data_plane(stack):
     ]
     assert result["data_plane"]["ran"] is True
     assert result["returncode"] == 0 and result["failed_checks"] == [] and result["passed"] is True
+    assert recap(result["stdout"], HOST)["changed"] == 0, result["stdout"][-3000:]  # verify.yml only reads
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -393,6 +394,9 @@ def test_teardown_leaves_nothing_and_a_second_teardown_changes_nothing(stack):
     first = _run(stack.cloud, "teardown.yml")
     assert recap(first.stdout, HOST)["changed"] > 0
     assert _check(stack.cloud, "absent", SUFFIX) == []
+    # the stack's files go with it (verify.yml's report included)
+    assert not (REPO / "outputs" / f"{SUFFIX}.json").exists()
+    assert not (REPO / "outputs" / f"{SUFFIX}-verify.json").exists()
     second = _run(stack.cloud, "teardown.yml")
     assert recap(second.stdout, HOST)["changed"] == 0, second.stdout[-3000:]
 

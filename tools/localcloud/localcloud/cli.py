@@ -6,6 +6,7 @@ import argparse
 import errno
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -22,10 +23,34 @@ class CliError(Exception):
     pass
 
 
+# A checkout of payments.auroradb: the directory holding this file, found from the working directory upwards.
+CHECKOUT_MARKER = Path("tools") / "localcloud" / "pyproject.toml"
+
+
+def checkout_state_dir(start: Path | None = None) -> Path | None:
+    """``<checkout>/.localcloud`` when ``start`` (default: the working directory) is inside a checkout, else None.
+
+    That is where the Makefile keeps its local cloud (``LOCALCLOUD_STATE_DIR``), so a bare ``localcloud env`` or
+    ``status`` run in the checkout finds the cloud ``make localcloud-up`` (or ``make demo``) started.
+    """
+    try:
+        here = (start or Path.cwd()).resolve()
+    except OSError:  # the working directory was removed
+        return None
+    for directory in (here, *here.parents):
+        if (directory / CHECKOUT_MARKER).is_file():
+            return directory / ".localcloud"
+    return None
+
+
 def default_state_dir() -> Path:
+    """``$LOCALCLOUD_STATE_DIR``, else the checkout's ``.localcloud``, else the user's state dir."""
     env = os.environ.get("LOCALCLOUD_STATE_DIR")
     if env:
         return Path(env)
+    in_checkout = checkout_state_dir()
+    if in_checkout:
+        return in_checkout
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "localcloud"
 
@@ -218,7 +243,7 @@ def cmd_status(args) -> int:
     state = State(args.state_dir)
     info = state.running()
     if not info:
-        print("localcloud not running")
+        print(f"localcloud not running (state dir {state.path})")
         return 3
     health = "healthy" if _healthy(info["port"]) else "not answering"
     print(f"localcloud running (pid {info['pid']}) at {endpoint(info['port'])}, {health}")
@@ -244,9 +269,15 @@ def cmd_env(args) -> int:
         "LOCALCLOUD_CA_BUNDLE": str((state.path / "dataplane" / "ca.pem").resolve()),
     }
     for key, value in lines.items():
-        print(f"export {key}={value}")
+        print(f"export {key}={shlex.quote(value)}")
     if not info:
-        print(f"# warning: no local cloud running for state dir {state.path}", file=sys.stderr)
+        # on stderr: `eval "$(localcloud env)"` runs stdout and would hide anything printed there
+        print(
+            f"localcloud env: warning: no local cloud is running for state dir {state.path}, so {url} will not "
+            f"answer; start one with `make localcloud-up` in the repository or `localcloud up --state-dir "
+            f"{shlex.quote(str(state.path))}`, or pass the --state-dir of the one you started",
+            file=sys.stderr,
+        )
     return 0
 
 

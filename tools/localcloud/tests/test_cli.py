@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 
 import boto3
 
@@ -98,3 +99,52 @@ def test_unwritable_state_dir_is_one_line_error(tmp_path):
     assert proc.returncode != 0
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "not writable" in lines[0]
+
+
+def _bare_env(cwd, **extra) -> subprocess.CompletedProcess:
+    """``localcloud env`` without --state-dir, run in ``cwd`` with no LOCALCLOUD_* setting from this process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOCALCLOUD_")}
+    return subprocess.run(
+        [sys.executable, "-m", "localcloud.cli", "env"],
+        cwd=cwd,
+        env={**env, **extra},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _exports(stdout: str) -> dict:
+    """What `eval "$(localcloud env)"` sets, as bash reads it."""
+    script = f"{stdout}\nenv -0"
+    out = subprocess.run(["bash", "-c", script], capture_output=True, check=True, env={}).stdout.decode()
+    return dict(item.split("=", 1) for item in out.split("\0") if "=" in item)
+
+
+def test_default_state_dir_is_the_checkouts_inside_one(tmp_path):
+    """Inside a checkout (tools/localcloud/pyproject.toml above the working directory) the default state dir is
+    <checkout>/.localcloud, where the Makefile keeps the cloud of `make localcloud-up`; elsewhere the user's."""
+    checkout = tmp_path / "checkout with space"
+    (checkout / "tools" / "localcloud").mkdir(parents=True)
+    (checkout / "tools" / "localcloud" / "pyproject.toml").write_text("")
+    (checkout / "playbooks").mkdir()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    for cwd in (checkout, checkout / "playbooks"):
+        proc = _bare_env(cwd, XDG_STATE_HOME=str(tmp_path / "xdg"))
+        assert _exports(proc.stdout)["LOCALCLOUD_STATE_DIR"] == str(checkout / ".localcloud")
+    proc = _bare_env(outside, XDG_STATE_HOME=str(tmp_path / "xdg"))
+    assert _exports(proc.stdout)["LOCALCLOUD_STATE_DIR"] == str(tmp_path / "xdg" / "localcloud")
+    proc = _bare_env(checkout, LOCALCLOUD_STATE_DIR=str(outside))
+    assert _exports(proc.stdout)["LOCALCLOUD_STATE_DIR"] == str(outside)
+
+
+def test_env_without_a_cloud_warns_on_stderr(tmp_path):
+    state = tmp_path / "no cloud"
+    proc = run_cli("env", "--state-dir", str(state), "--port", "4599")
+    exports = _exports(proc.stdout)  # stdout stays eval-able: export lines only
+    assert all(line.startswith("export ") for line in proc.stdout.splitlines())
+    assert exports["AWS_URL"] == "http://127.0.0.1:4599" and exports["LOCALCLOUD_STATE_DIR"] == str(state)
+    assert "warning: no local cloud is running" in proc.stderr and str(state) in proc.stderr
+    assert "make localcloud-up" in proc.stderr

@@ -281,3 +281,30 @@ def test_deleted_nat_gateway_frees_its_elastic_ip(moto_or_cloud):
     else:
         assert "AssociationId" not in after and not after.get("NetworkInterfaceId")  # AWS: free, still allocated
     ec2.release_address(AllocationId=allocation)
+
+
+# --------------------------------------------------------------------------------------------- CloudWatch (gap 27)
+def test_deleted_alarm_takes_its_tags_along(moto_or_cloud):
+    cloudwatch = moto_or_cloud.client("cloudwatch")
+    name = unique_name("alarm")
+    alarm = {
+        "AlarmName": name,
+        "MetricName": "CPUUtilization",
+        "Namespace": "AWS/RDS",
+        "Statistic": "Average",
+        "Period": 300,
+        "EvaluationPeriods": 2,
+        "Threshold": 80.0,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+    }
+    cloudwatch.put_metric_alarm(**alarm, Tags=[{"Key": "environment", "Value": "old"}])
+    arn = cloudwatch.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["AlarmArn"]
+    cloudwatch.delete_alarms(AlarmNames=[name])
+    # the same name again, e.g. a re-deploy after a teardown: on AWS a new alarm, without the old one's tags
+    cloudwatch.put_metric_alarm(**alarm)
+    tags = cloudwatch.list_tags_for_resource(ResourceARN=arn)["Tags"]
+    cloudwatch.delete_alarms(AlarmNames=[name])
+    if moto_or_cloud.plain:
+        assert tags == [{"Key": "environment", "Value": "old"}]
+        return
+    assert tags == []

@@ -169,6 +169,22 @@ def forget_tags_of_deleted_resources(env: Envelope, body: bytes) -> None:
             backend.tags.pop(tagged, None)
 
 
+@after("monitoring", "DeleteAlarms")
+def forget_tags_of_deleted_alarms(env: Envelope, body: bytes) -> None:
+    """Gap 27 (CloudWatch): a deleted alarm's tags go with it on AWS; moto kept them under the alarm's ARN.
+
+    An alarm created again under the same name (a re-deploy after a teardown) then came back with the old tags, and
+    ListTagsForResource answered for an alarm that no longer exists. Every alarm ARN whose alarm is gone is dropped
+    (the request's protocol, query or JSON, does not matter).
+    """
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    backend = cloudwatch_backends[ACCOUNT_ID][env.region]
+    live = {alarm.alarm_arn for alarm in backend.alarms.values()}
+    for arn in [arn for arn in backend.tagger.tags if ":alarm:" in arn and arn not in live]:
+        backend.tagger.delete_all_tags_for_resource(arn)
+
+
 @after("rds", "CreateDBCluster", "ModifyDBCluster")
 def create_exported_log_groups(env: Envelope, body: bytes) -> None:
     """Gap 14 (RDS/Logs): AWS creates /aws/rds/cluster/<id>/<log> for each exported log; moto created none.

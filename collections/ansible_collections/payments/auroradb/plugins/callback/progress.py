@@ -1,37 +1,66 @@
 # -*- coding: utf-8 -*-
 # Copyright: payments platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Show progress of long waits: each retry of a task that returns ``progress`` prints one line."""
+"""Ansible's default output, with one progress line per retry of a wait instead of a ``FAILED - RETRYING`` line."""
 
 from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: progress
-type: aggregate
-short_description: print progress lines while a task retries
+type: stdout
+short_description: default output, with a progress line on each retry of a wait
 author:
   - payments platform team (!UNKNOWN)
 description:
-  - When a task polls with C(until)/C(retries) and its result carries a C(progress) string
-    (for example C(2/3 instances available)), print that string on every retry, so long waits
-    show where they are instead of a bare countdown.
+  - Ansible's default output, except for the retries of a task that polls with C(until)/C(retries).
+  - The default output prints C(FAILED - RETRYING) on every retry, which reads as an error during an ordinary
+    wait. This callback prints one progress line instead. When the task's result carries a C(progress) string
+    (for example C(2/3 instances available)) the line shows it, otherwise it says the task is not done yet, or that
+    the attempt failed with its message. Either way with the attempt number and the number of attempts.
+  - At verbosity 2 and above the line carries the result, as the default output's does.
+extends_documentation_fragment:
+  - default_callback
+  - result_format_callback
 requirements:
-  - enable in ansible.cfg with C(callbacks_enabled = payments.auroradb.progress)
+  - set as the stdout callback, e.g. in ansible.cfg with C(stdout_callback = payments.auroradb.progress)
 """
 
-from ansible.plugins.callback import CallbackBase
+from ansible.plugins.callback.default import CallbackModule as DefaultCallbackModule
 
 
-class CallbackModule(CallbackBase):
+def retry_line(host, task, result, failed=False):
+    """The line printed after attempt N of a task on ``host``, before attempt N + 1.
+
+    ``result`` is the attempt's result dict as ansible hands it to ``v2_runner_retry``: ``attempts`` is then the
+    number of the NEXT attempt, ``retries`` the number of attempts in all; ``failed``: the attempt failed.
+    """
+    attempts = result.get("attempts")
+    retries = result.get("retries")
+    done = attempts - 1 if attempts else None
+    if done and retries:
+        check = f" (attempt {done} of {retries})"
+    elif done:
+        check = f" (attempt {done})"
+    else:
+        check = ""
+    progress = result.get("progress")
+    if progress:
+        state = progress
+    elif failed:
+        state = f"failed, retrying: {result.get('msg') or 'no message'}"
+    else:
+        state = "not yet, waiting"
+    return f"  [{host}] {task}: {state}{check}"
+
+
+class CallbackModule(DefaultCallbackModule):
     CALLBACK_VERSION = 2.0
-    CALLBACK_TYPE = "aggregate"
+    CALLBACK_TYPE = "stdout"
     CALLBACK_NAME = "payments.auroradb.progress"
-    CALLBACK_NEEDS_ENABLED = True
 
     def v2_runner_retry(self, result):
-        progress = result._result.get("progress")
-        if progress:
-            host = result._host.get_name()
-            attempt = result._result.get("attempts")
-            suffix = f" (check {attempt})" if attempt else ""
-            self._display.display(f"  [{host}] {result._task.get_name()}: {progress}{suffix}", color="cyan")
+        task = result.task_name or result.task.get_name()
+        line = retry_line(result.host.get_name(), task, result.result, result.is_failed())
+        if self._run_is_verbose(result, verbosity=2):
+            line += f" Result was: {self._dump_results(result.result)}"
+        self._display.display(line, color="cyan")

@@ -567,7 +567,10 @@ RDS_CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bund
 def check_rotation_ca_bundle(value):
     """The CA bundle the rotation function verifies the database certificate with: a readable PEM file."""
     option = "rotation_ca_bundle"
-    how = f"; on AWS download the RDS bundle {RDS_CA_BUNDLE_URL}, on the local cloud use LOCALCLOUD_CA_BUNDLE"
+    how = (
+        f"; on AWS download the RDS bundle {RDS_CA_BUNDLE_URL}, on the local cloud use LOCALCLOUD_CA_BUNDLE (the CA"
+        ' the local cloud makes when it starts: `make localcloud-up && eval "$(.venv/bin/localcloud env)"`)'
+    )
     if not isinstance(value, str) or not value.strip():
         return [_problem(option, "must be the path of a PEM CA bundle" + how, value)]
     try:
