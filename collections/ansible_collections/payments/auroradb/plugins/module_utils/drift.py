@@ -30,6 +30,7 @@ def line(entry):
 
 def diff(items):
     """``{before, after, before_header, after_header}``: one line per drifted setting, live before, wanted after."""
+
     def text(key):
         return "".join(f"{e['resource']} {e['name']} {e['setting']}: {e[key]}\n" for e in items)
 
@@ -151,7 +152,12 @@ def compare_alarms(facts, names, expected):
     alarms = facts.get("alarms") or {}
     for alarm_name, metric, comparison, threshold in (
         (names["cpu_alarm"], "CPUUtilization", "GreaterThanThreshold", expected["cpu_threshold"]),
-        (names["storage_alarm"], "FreeLocalStorage", "LessThanThreshold", expected["free_local_storage_threshold_bytes"]),
+        (
+            names["storage_alarm"],
+            "FreeLocalStorage",
+            "LessThanThreshold",
+            expected["free_local_storage_threshold_bytes"],
+        ),
     ):
         alarm = alarms.get(alarm_name)
         if not alarm:

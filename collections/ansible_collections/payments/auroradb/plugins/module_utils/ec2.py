@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ansible_collections.payments.auroradb.plugins.module_utils.addresses import EC2ErrorHandler, LIVE_NAT_STATES
+from ansible_collections.payments.auroradb.plugins.module_utils.addresses import LIVE_NAT_STATES, EC2ErrorHandler
 
 
 def _first(items: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -13,8 +13,8 @@ Two halves:
   (``kms``, ``rds``, ``cloudwatch``, ``secretsmanager``). "Not found" is a fact (``None``), not an error; every
   other error is raised as ``AnsibleAWSError`` to the module's single error path.
 
-Scopes (``SCOPE_EXPECTED``): network, kms, aurora, monitoring, secret - each checked by the verify entry point of the role
-that deploys it, with that role's own variables as the expected values.
+Scopes (``SCOPE_EXPECTED``): network, kms, aurora, monitoring, secret - each checked by the verify entry point of the
+role that deploys it, with that role's own variables as the expected values.
 
 The secret's value is read only to compare its connection keys; the password is handed to ``hide`` and dropped at
 once, never stored in the facts.
@@ -76,7 +76,14 @@ SCOPE_READS = {
     "secret": ("kms", "cluster", "secret"),
 }
 # The AWS services behind each read.
-READ_SERVICES = {"network": "ec2", "kms": "kms", "cluster": "rds", "members": "rds", "alarms": "cloudwatch", "secret": "secretsmanager"}
+READ_SERVICES = {
+    "network": "ec2",
+    "kms": "kms",
+    "cluster": "rds",
+    "members": "rds",
+    "alarms": "cloudwatch",
+    "secret": "secretsmanager",
+}
 
 # The NAT gateway's subnet and elastic IP, by the Name tags the network role gives them.
 NAT_SUBNET_NAME = "{vpc}/PublicSubnet1"
@@ -182,7 +189,9 @@ def is_public(cidr):
 def public_ingress(group, allowed_cidrs):
     """The group's ingress ranges (``tcp/5432 0.0.0.0/0``) that are public and not among ``allowed_cidrs``."""
     allowed = set(allowed_cidrs or [])
-    return [rule for rule in ec2.ingress_cidrs(group) if rule.split(" ")[1] not in allowed and is_public(rule.split()[1])]
+    return [
+        rule for rule in ec2.ingress_cidrs(group) if rule.split(" ")[1] not in allowed and is_public(rule.split()[1])
+    ]
 
 
 def nat_gateway_state(facts):
@@ -203,9 +212,8 @@ def nat_gateway_state(facts):
         )
         if ok:
             return True, f"{nat.get('NatGatewayId')} available in {nat.get('SubnetId')} with {eip.get('AllocationId')}"
-        described.append(
-            f"{nat.get('NatGatewayId')} {nat.get('State')} in {nat.get('SubnetId')} with {', '.join(allocations) or 'no address'}"
-        )
+        held = ", ".join(allocations) or "no address"
+        described.append(f"{nat.get('NatGatewayId')} {nat.get('State')} in {nat.get('SubnetId')} with {held}")
     return False, "; ".join(described)
 
 
@@ -218,9 +226,7 @@ def check_network(facts, names, expected):
         ]
     group = facts.get("db_security_group")
     allowed = list(expected["db_allowed_cidrs"] or [])
-    want = f"port {expected['db_port']} open to no public range" + (
-        f" beyond {', '.join(allowed)}" if allowed else ""
-    )
+    want = f"port {expected['db_port']} open to no public range" + (f" beyond {', '.join(allowed)}" if allowed else "")
     if not group:
         results = [_missing("network.db_security_group", f"security group {group_name}", want)]
     else:

@@ -20,23 +20,23 @@ description:
     stack's elastic IP.
   - O(scope=kms) - the stack's KMS key, found through its alias, is an enabled customer key; its rotation.
   - O(scope=aurora) - the cluster (available, engine and version, port, encrypted with the stack key, backups, log
-    exports, deletion protection, the stack's tags, cluster parameters), its members (1 writer + the readers of O(names), distinct AZs) and instances
-    (available, private, Performance Insights).
+    exports, deletion protection, the stack's tags, cluster parameters), its members (1 writer + the readers of
+    O(names), distinct AZs) and instances (available, private, Performance Insights).
   - O(scope=monitoring) - both CloudWatch alarms (metric, comparison, threshold, statistic, periods, dimension).
   - O(scope=secret) - the credentials secret (exists, encrypted with the stack key, description, rotation, the
-    resource policy denying C(secretsmanager:DeleteSecret), username) and its connection keys (C(host), C(port), C(engine), C(dbClusterIdentifier)) against the cluster,
-    which this scope reads too. The secret's value is read for that; the password is dropped without being
-    returned.
+    resource policy denying C(secretsmanager:DeleteSecret), username) and its connection keys (C(host), C(port),
+    C(engine), C(dbClusterIdentifier)) against the cluster, which this scope reads too. The secret's value is read
+    for that; the password is dropped without being returned.
   - The expected values have no defaults. Those of the chosen scope are required and the others refused, with
     a message naming them.
   - Returns one check per property, C({name, passed, expected, found}), and a printable line per check.
     The module itself does not fail when a check fails (so a play can print every result first); it fails
     only when AWS cannot be read or the options do not fit the scope.
-  - Also returns the drift of the scope, RV(drift), one entry per resource and setting whose live value differs
+  - "Also returns the drift of the scope, RV(drift), one entry per resource and setting whose live value differs
     from the expected one, with its line (C(DRIFT cluster payment-db-cluster-dev backup_retention: 3 -> 7)); in
     diff mode the result carries a diff with the live values before and the expected ones after (the
     C(payments.auroradb.progress) output shows it although nothing changed). The roles run it in their deploy path
-    under C(--diff) and C(playbooks/drift.yml) prints the lines.
+    under C(--diff) and C(playbooks/drift.yml) prints the lines."
   - Never changes anything; C(changed) is always false. Runs in check mode like in normal mode.
 options:
   scope:
@@ -47,8 +47,9 @@ options:
   names:
     description:
       - Every resource name of the stack, as C(payments.auroradb.validate_inputs) returns them (C(auroradb_names)).
-      - Uses C(vpc) and C(db_security_group) (network), C(kms_alias) (kms, aurora, secret), C(cluster) (aurora, monitoring, secret), C(writer_instance) and
-        C(reader_instances) (aurora), C(cpu_alarm) and C(storage_alarm) (monitoring), C(secret) (secret).
+      - Uses C(vpc) and C(db_security_group) (network), C(kms_alias) (kms, aurora, secret), C(cluster) (aurora,
+        monitoring, secret), C(writer_instance) and C(reader_instances) (aurora), C(cpu_alarm) and C(storage_alarm)
+        (monitoring), C(secret) (secret).
     type: dict
     required: true
   db_port:

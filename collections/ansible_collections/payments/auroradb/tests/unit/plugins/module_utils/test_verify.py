@@ -247,9 +247,7 @@ def _two_writers(facts):
 def _open_to(cidr, port=5432):
     def apply(facts):
         rule = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [], "Ipv6Ranges": []}
-        rule["Ipv6Ranges" if ":" in cidr else "IpRanges"] = (
-            [{"CidrIpv6": cidr}] if ":" in cidr else [{"CidrIp": cidr}]
-        )
+        rule["Ipv6Ranges" if ":" in cidr else "IpRanges"] = [{"CidrIpv6": cidr}] if ":" in cidr else [{"CidrIp": cidr}]
         facts["db_security_group"]["IpPermissions"].append(rule)
 
     return apply
@@ -488,7 +486,12 @@ def stub_stack(aws, scope, facts, secret_string=None):
             ec2.add_response(
                 "describe_addresses",
                 {"Addresses": [facts["nat_eip"]] if facts["nat_eip"] else []},
-                {"Filters": [{"Name": "tag:Name", "Values": [f"{vpc_name}/NatEIP"]}, {"Name": "domain", "Values": ["vpc"]}]},
+                {
+                    "Filters": [
+                        {"Name": "tag:Name", "Values": [f"{vpc_name}/NatEIP"]},
+                        {"Name": "domain", "Values": ["vpc"]},
+                    ]
+                },
             )
             ec2.add_response(
                 "describe_security_groups",
