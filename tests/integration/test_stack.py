@@ -9,6 +9,9 @@ carries, in this order (pytest keeps the file's order; each step leaves the stac
   runs the deployed function), its log and output never show it;
 * one broken property at a time (eleven, broken by hand with boto3): exactly that check fails, then it is restored
   and the stack passes again;
+* fourteen changes made by hand at once: drift.yml fails with exactly one line each (and no mutating call),
+  site.yml --check --diff shows each setting's live and wanted value, verify.yml fails exactly their checks, site.yml
+  repairs them with as many changes as its plan counted, then drift.yml says "no drift" and verify.yml passes;
 * a static parameter change reboots reader1, reader2, then the writer, and keeps the rotated password;
 * teardown leaves nothing; a second teardown changes nothing;
 * five runs killed at five moments, then re-deploying the same suffix (dev, with staging beside it: two inventories in

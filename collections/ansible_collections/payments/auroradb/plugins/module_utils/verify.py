@@ -351,7 +351,7 @@ def check_cluster(facts, names, expected):
             "cluster.tags",
             not wrong_tags,
             ", ".join(f"{k}={v}" for k, v in sorted(expected["tags"].items())),
-            "; ".join(f"{k}: {live if live is not None else 'missing'}" for k, live, _ in wrong_tags)
+            "; ".join(f"{k}: {live if live is not None else 'missing'}" for k, live, _wanted in wrong_tags)
             or "every stack tag",
         )
     )
