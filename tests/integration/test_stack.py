@@ -9,6 +9,9 @@ carries, in this order (pytest keeps the file's order; each step leaves the stac
   runs the deployed function), its log and output never show it;
 * one broken property at a time (eleven, broken by hand with boto3): exactly that check fails, then it is restored
   and the stack passes again;
+* fourteen changes made by hand at once: drift.yml fails with exactly one line each (and no mutating call),
+  site.yml --check --diff shows each setting's live and wanted value, verify.yml fails exactly their checks, site.yml
+  repairs them with as many changes as its plan counted, then drift.yml says "no drift" and verify.yml passes;
 * a static parameter change reboots reader1, reader2, then the writer, and keeps the rotated password;
 * teardown leaves nothing; a second teardown changes nothing;
 * five runs killed at five moments, then re-deploying the same suffix (dev, with staging beside it: two inventories in
@@ -20,6 +23,7 @@ carries, in this order (pytest keeps the file's order; each step leaves the stac
 from __future__ import annotations
 
 import json
+import re
 import signal
 import ssl
 import sys
@@ -130,8 +134,8 @@ def _verify(cloud, *extra: str) -> dict:
     return result
 
 
-def _control_plane_failures(cloud) -> set[str]:
-    result = _verify(cloud, "-e", "auroradb_verify_data_plane=false")
+def _control_plane_failures(cloud, *extra: str) -> set[str]:
+    result = _verify(cloud, "-e", "auroradb_verify_data_plane=false", *extra)
     failed = set(result["failed_checks"])
     assert (result["returncode"] != 0) == bool(failed), result["stdout"][-3000:]
     return failed
@@ -367,6 +371,176 @@ def test_one_broken_property_fails_exactly_its_check(stack, case):
 
 def test_restored_stack_passes_again(stack):
     assert _control_plane_failures(stack.cloud) == set()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Changes made by hand, all at once (issue 15 item 5): drift.yml lists them, --check --diff shows them, verify.yml
+# fails their checks, site.yml repairs them (as many changes as its plan said), then no drift and verify passes.
+# ---------------------------------------------------------------------------------------------------------------
+
+# dev keeps deletion protection off (inventories/dev) so that its teardown works; "switched off" needs an
+# environment where it is on: these runs want it on (-e), the stack has it switched on by hand first and then off,
+# and the test turns it off again at the end (what dev's inventory wants) for the tests after it.
+PROTECTED = ("-e", "auroradb_aurora_deletion_protection=true")
+
+
+def _drift_lines(output: str) -> list[str]:
+    return re.findall(r'"(DRIFT [^"]+)"', output)
+
+
+def _vpc_resources(cloud) -> dict:
+    ec2 = cloud.client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"payment-db-vpc-{SUFFIX}"]}])["Vpcs"][0]["VpcId"]
+    in_vpc = {"Name": "vpc-id", "Values": [vpc]}
+
+    def one(kind, call, key, *filters):
+        return getattr(ec2, call)(Filters=[*filters])[key][0][kind]
+
+    return {
+        "vpc": vpc,
+        "sg": one(
+            "GroupId",
+            "describe_security_groups",
+            "SecurityGroups",
+            in_vpc,
+            _named(f"payment-db-sg-{SUFFIX}", "group-name"),
+        ),
+        "subnet": one(
+            "SubnetId", "describe_subnets", "Subnets", in_vpc, _named(f"payment-db-vpc-{SUFFIX}/PublicSubnet1")
+        ),
+        "eip": one("AllocationId", "describe_addresses", "Addresses", _named(f"payment-db-vpc-{SUFFIX}/NatEIP")),
+    }
+
+
+def _named(name: str, key: str = "tag:Name") -> dict:
+    return {"Name": key, "Values": [name]}
+
+
+def _open_db_group(cloud):
+    cloud.client("ec2").authorize_security_group_ingress(
+        GroupId=_vpc_resources(cloud)["sg"],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+
+
+def _untag_cluster(cloud):
+    rds = cloud.client("rds")
+    arn = rds.describe_db_clusters(DBClusterIdentifier=CLUSTER)["DBClusters"][0]["DBClusterArn"]
+    rds.remove_tags_from_resource(ResourceName=arn, TagKeys=["cost-center"])
+
+
+def _delete_nat_gateway(cloud):
+    ec2 = cloud.client("ec2")
+    live = [_named(_vpc_resources(cloud)["vpc"], "vpc-id"), {"Name": "state", "Values": ["pending", "available"]}]
+    for nat in ec2.describe_nat_gateways(Filters=live)["NatGateways"]:
+        ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])
+
+
+def _performance_insights_off(cloud):
+    cloud.client("rds").modify_db_instance(
+        DBInstanceIdentifier=f"{CLUSTER}-reader1", EnablePerformanceInsights=False, ApplyImmediately=True
+    )
+
+
+def _remove_secret_policy(cloud):
+    cloud.client("secretsmanager").delete_resource_policy(SecretId=SECRET)
+
+
+# change -> (what is done with boto3, the drift line (None: computed), the verify check that must fail)
+HAND = {
+    "backup retention": (BROKEN["backup retention 3"][0], f"cluster {CLUSTER} backup_retention: 3 -> 7"),
+    "alarm threshold": (BROKEN["cpu alarm threshold 90"][0], f"alarm {CPU_ALARM} threshold: 90 -> 80"),
+    "0.0.0.0/0 ingress": (
+        _open_db_group,
+        f"security_group payment-db-sg-{SUFFIX} ingress_cidrs: tcp/5432 0.0.0.0/0 -> none",
+    ),
+    "rds.force_ssl 0": (BROKEN["rds.force_ssl=0"][0], f"parameter_group {PARAMS} rds.force_ssl: 0 -> 1"),
+    "stack tag removed": (_untag_cluster, f"cluster {CLUSTER} tag cost-center: absent -> payments-dev"),
+    "key rotation off": (BROKEN["key rotation off"][0], f"kms_key alias/payment-db-{SUFFIX} key_rotation: off -> on"),
+    "secret description": (
+        BROKEN["secret description"][0],
+        f"secret {SECRET} description: 'something else' -> 'Master credentials for Aurora PostgreSQL cluster'",
+    ),
+    "reader deleted": (_delete_reader, f"instance {READER2} exists: no -> yes"),
+    "nat gateway deleted": (_delete_nat_gateway, None),
+    "rotation removed": (BROKEN["secret rotation off"][0], f"secret {SECRET} rotation: off -> every 30 days"),
+    "deletion protection off": (
+        _modify_cluster(DeletionProtection=False),
+        f"cluster {CLUSTER} deletion_protection: off -> on",
+    ),
+    "log export removed": (BROKEN["log export removed"][0], f"cluster {CLUSTER} log_exports: none -> postgresql"),
+    "performance insights off": (
+        _performance_insights_off,
+        f"instance {CLUSTER}-reader1 performance_insights: off -> on",
+    ),
+    "resource policy removed": (
+        _remove_secret_policy,
+        f"secret {SECRET} resource_policy: none -> denies secretsmanager:DeleteSecret",
+    ),
+}
+HAND_CHECKS = {
+    "cluster.backup_retention",
+    "alarm.cpu",
+    "network.db_security_group",
+    "cluster.parameter.rds.force_ssl",
+    "cluster.tags",
+    "kms.key_rotation",
+    "secret.description",
+    "cluster.members",
+    "network.nat_gateway",
+    "secret.rotation",
+    "cluster.deletion_protection",
+    "cluster.log_exports",
+    "instances.performance_insights",
+    "secret.resource_policy",
+}
+
+
+def test_changes_by_hand_are_reported_caught_and_repaired(stack):
+    cloud = stack.cloud
+    started = time.monotonic()
+    net = _vpc_resources(cloud)
+    expected = {
+        "DRIFT "
+        + (
+            line
+            or f"nat_gateway payment-db-vpc-{SUFFIX}/PublicSubnet1 state: absent -> available in "
+            f"{net['subnet']} with {net['eip']}"
+        )
+        for _change, line in HAND.values()
+    }
+    _modify_cluster(DeletionProtection=True)(cloud)  # an environment deployed with deletion protection on
+    try:
+        for change, _line in HAND.values():
+            change(cloud)
+
+        before = len(cloud.requests())
+        drift = _run(cloud, "drift.yml", *PROTECTED, check=False)
+        assert drift.returncode != 0, drift.stdout[-3000:]
+        assert sorted(_drift_lines(drift.stdout)) == sorted(expected), drift.stdout[-5000:]
+        writes = [r["action"] for r in cloud.requests()[before:] if r["mutating"]]
+        assert writes == [], writes  # drift.yml only reads (the lock too)
+
+        plan = _run(cloud, "site.yml", "--check", "--diff", *PROTECTED)
+        for line in expected:  # each setting's live value on a - line and its wanted value on a + line
+            resource, rest = line[len("DRIFT ") :].split(": ", 1)
+            live, wanted = rest.split(" -> ")
+            assert f"\n-{resource}: {live}\n" in plan.stdout, (line, plan.stdout[-6000:])
+            assert f"\n+{resource}: {wanted}\n" in plan.stdout, (line, plan.stdout[-6000:])
+        planned = recap(plan.stdout, HOST)["changed"]
+
+        assert _control_plane_failures(cloud, *PROTECTED) == HAND_CHECKS
+
+        repair = _run(cloud, "site.yml", *PROTECTED)
+        assert recap(repair.stdout, HOST)["changed"] == planned, (planned, repair.stdout[-6000:])
+
+        clean = _run(cloud, "drift.yml", *PROTECTED, check=False)
+        assert clean.returncode == 0 and _drift_lines(clean.stdout) == [], clean.stdout[-4000:]
+        assert '"msg": "no drift"' in clean.stdout
+        assert _control_plane_failures(cloud, *PROTECTED) == set()
+    finally:
+        _modify_cluster(DeletionProtection=False)(cloud)  # dev's inventory: off, so that its teardown works
+    print(f"changes by hand: {time.monotonic() - started:.0f} s")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -18,6 +18,10 @@ description:
     (for example C(2/3 instances available)) the line shows it, otherwise it says the task is not done yet, or that
     the attempt failed with its message. Either way with the attempt number and the number of attempts.
   - At verbosity 2 and above the line carries the result, as the default output's does.
+  - In diff mode it also shows the diff of a result that reports drift (a non-empty C(drift_lines), as
+    C(payments.auroradb.stack_verify) returns) although the task changed nothing, so that C(--check --diff) shows
+    the live and the wanted value of every setting changed by hand; the default output shows diffs of changed
+    results only.
 extends_documentation_fragment:
   - default_callback
   - result_format_callback
@@ -53,10 +57,23 @@ def retry_line(host, task, result, failed=False):
     return f"  [{host}] {task}: {state}{check}"
 
 
+def shows_drift(result):
+    """Whether an unchanged result's diff is shown: it reports drift (``drift_lines``) and carries a diff."""
+    return bool(result.get("drift_lines")) and bool(result.get("diff"))
+
+
 class CallbackModule(DefaultCallbackModule):
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "stdout"
     CALLBACK_NAME = "payments.auroradb.progress"
+
+    def v2_on_file_diff(self, result):
+        super().v2_on_file_diff(result)
+        if result.result.get("changed") or not shows_drift(result.result):
+            return
+        if self._last_task_banner != result.task._uuid:
+            self._print_task_banner(result.task)
+        self._display.display(self._get_diff(result.result["diff"]))
 
     def v2_runner_retry(self, result):
         task = result.task_name or result.task.get_name()

@@ -357,3 +357,24 @@ def update_tags(client, arn: str, to_add: dict[str, str], to_remove: list[str]) 
         client.add_tags_to_resource(ResourceName=arn, Tags=ansible_dict_to_boto3_tag_list(to_add), aws_retry=True)
     if to_remove:
         client.remove_tags_from_resource(ResourceName=arn, TagKeys=to_remove, aws_retry=True)
+
+
+# -- Log exports ----------------------------------------------------------------------------------------------
+
+
+def log_exports_change(current: list[str] | None, wanted: list[str]) -> dict[str, list[str]]:
+    """The ``CloudwatchLogsExportConfiguration`` that turns the ``current`` exports into ``wanted`` (empty when
+    they are the same set): ``{"EnableLogTypes": [...], "DisableLogTypes": [...]}``, without empty lists."""
+    current_set, wanted_set = set(current or []), set(wanted or [])
+    change = {"EnableLogTypes": sorted(wanted_set - current_set), "DisableLogTypes": sorted(current_set - wanted_set)}
+    return {key: value for key, value in change.items() if value}
+
+
+@AuroraDbRDSErrorHandler.common_error_handler("change the log exports of DB cluster {cluster_identifier}")
+def modify_log_exports(client, cluster_identifier: str, change: dict[str, list[str]], apply_immediately: bool) -> None:
+    client.modify_db_cluster(
+        DBClusterIdentifier=cluster_identifier,
+        CloudwatchLogsExportConfiguration=change,
+        ApplyImmediately=apply_immediately,
+        aws_retry=True,
+    )

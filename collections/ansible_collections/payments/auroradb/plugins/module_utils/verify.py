@@ -13,8 +13,8 @@ Two halves:
   (``kms``, ``rds``, ``cloudwatch``, ``secretsmanager``). "Not found" is a fact (``None``), not an error; every
   other error is raised as ``AnsibleAWSError`` to the module's single error path.
 
-Scopes (``SCOPE_EXPECTED``): kms, aurora, monitoring, secret - each checked by the verify entry point of the role
-that deploys it, with that role's own variables as the expected values.
+Scopes (``SCOPE_EXPECTED``): network, kms, aurora, monitoring, secret - each checked by the verify entry point of the
+role that deploys it, with that role's own variables as the expected values.
 
 The secret's value is read only to compare its connection keys; the password is handed to ``hide`` and dropped at
 once, never stored in the facts.
@@ -22,11 +22,22 @@ once, never stored in the facts.
 
 from __future__ import annotations
 
-from ansible_collections.payments.auroradb.plugins.module_utils import cloudwatch, kms, rds, secretsmanager
+import ipaddress
+import json
+
+from ansible_collections.payments.auroradb.plugins.module_utils import (
+    addresses,
+    cloudwatch,
+    ec2,
+    kms,
+    rds,
+    secretsmanager,
+)
 
 # Each scope is checked by the verify entry point of the role that deploys it, with that role's own settings as
 # the expected values (no defaults here: each value is written once, as the deploying role's default).
 SCOPE_EXPECTED = {
+    "network": ("db_port", "db_allowed_cidrs"),
     "kms": ("key_rotation",),
     "aurora": (
         "engine",
@@ -37,6 +48,8 @@ SCOPE_EXPECTED = {
         "log_exports",
         "cluster_parameters",
         "performance_insights",
+        "deletion_protection",
+        "tags",
     ),
     "monitoring": (
         "cpu_threshold",
@@ -44,24 +57,44 @@ SCOPE_EXPECTED = {
         "alarm_period_seconds",
         "alarm_evaluation_periods",
     ),
-    "secret": ("secret_username", "secret_description", "secret_rotation_days"),
+    "secret": ("secret_username", "secret_description", "secret_rotation_days", "secret_deny_delete"),
 }
 EXPECTED_OPTIONS = tuple(key for keys in SCOPE_EXPECTED.values() for key in keys)
 # What each scope reads: resource names it needs, and which resources it describes.
 SCOPE_NAMES = {
+    "network": ("vpc", "db_security_group"),
     "kms": ("kms_alias",),
     "aurora": ("kms_alias", "cluster", "writer_instance", "reader_instances"),
     "monitoring": ("cluster", "cpu_alarm", "storage_alarm"),
     "secret": ("kms_alias", "cluster", "secret"),
 }
 SCOPE_READS = {
+    "network": ("network",),
     "kms": ("kms",),
     "aurora": ("kms", "cluster", "members"),
     "monitoring": ("alarms",),
     "secret": ("kms", "cluster", "secret"),
 }
 # The AWS services behind each read.
-READ_SERVICES = {"kms": "kms", "cluster": "rds", "members": "rds", "alarms": "cloudwatch", "secret": "secretsmanager"}
+READ_SERVICES = {
+    "network": "ec2",
+    "kms": "kms",
+    "cluster": "rds",
+    "members": "rds",
+    "alarms": "cloudwatch",
+    "secret": "secretsmanager",
+}
+
+# The NAT gateway's subnet and elastic IP, by the Name tags the network role gives them.
+NAT_SUBNET_NAME = "{vpc}/PublicSubnet1"
+NAT_EIP_NAME = "{vpc}/NatEIP"
+# Ranges that are not public: RFC 1918, RFC 6598 (as validation.PRIVATE_NETWORKS), IPv6 unique local.
+PRIVATE_NETWORKS = tuple(
+    ipaddress.ip_network(cidr)
+    for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
+# The action the secret's resource policy denies to the account.
+DENIED_ACTION = "secretsmanager:DeleteSecret"
 
 # Keys of the secret's JSON that must describe the cluster.
 SECRET_CONNECTION_KEYS = ("host", "port", "engine", "dbClusterIdentifier")
@@ -142,6 +175,76 @@ def _exists(check_name, resource, label, arn):
 
 def _key_label(key_arn):
     return key_arn or "the stack key (not found)"
+
+
+def is_public(cidr):
+    """Whether ``cidr`` (IPv4 or IPv6) reaches beyond private address space; unparsable ranges count as public."""
+    try:
+        network = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return True
+    return not any(network.version == p.version and network.subnet_of(p) for p in PRIVATE_NETWORKS)
+
+
+def public_ingress(group, allowed_cidrs):
+    """The group's ingress ranges (``tcp/5432 0.0.0.0/0``) that are public and not among ``allowed_cidrs``."""
+    allowed = set(allowed_cidrs or [])
+    return [
+        rule for rule in ec2.ingress_cidrs(group) if rule.split(" ")[1] not in allowed and is_public(rule.split()[1])
+    ]
+
+
+def nat_gateway_state(facts):
+    """``(ok, found)``: an available NAT gateway in the first public subnet holding the stack's elastic IP."""
+    subnet, eip = facts.get("nat_subnet"), facts.get("nat_eip")
+    gateways = facts.get("nat_gateways") or []
+    if not gateways:
+        return False, "no NAT gateway"
+    described = []
+    for nat in gateways:
+        allocations = [a.get("AllocationId") for a in nat.get("NatGatewayAddresses") or []]
+        ok = (
+            nat.get("State") == "available"
+            and subnet is not None
+            and nat.get("SubnetId") == subnet.get("SubnetId")
+            and eip is not None
+            and eip.get("AllocationId") in allocations
+        )
+        if ok:
+            return True, f"{nat.get('NatGatewayId')} available in {nat.get('SubnetId')} with {eip.get('AllocationId')}"
+        held = ", ".join(allocations) or "no address"
+        described.append(f"{nat.get('NatGatewayId')} {nat.get('State')} in {nat.get('SubnetId')} with {held}")
+    return False, "; ".join(described)
+
+
+def check_network(facts, names, expected):
+    vpc_name, group_name = names["vpc"], names["db_security_group"]
+    if not facts.get("vpc"):
+        return [
+            _missing("network.db_security_group", f"VPC {vpc_name}", f"security group {group_name}"),
+            _missing("network.nat_gateway", f"VPC {vpc_name}", "an available NAT gateway"),
+        ]
+    group = facts.get("db_security_group")
+    allowed = list(expected["db_allowed_cidrs"] or [])
+    want = f"port {expected['db_port']} open to no public range" + (f" beyond {', '.join(allowed)}" if allowed else "")
+    if not group:
+        results = [_missing("network.db_security_group", f"security group {group_name}", want)]
+    else:
+        public = public_ingress(group, allowed)
+        found = f"open to {', '.join(public)}" if public else "no public range"
+        results = [check("network.db_security_group", not public, want, f"{group.get('GroupId')}: {found}")]
+    subnet_name = NAT_SUBNET_NAME.format(vpc=vpc_name)
+    eip = facts.get("nat_eip") or {}
+    ok, found = nat_gateway_state(facts)
+    results.append(
+        check(
+            "network.nat_gateway",
+            ok,
+            f"an available NAT gateway in {subnet_name} with {eip.get('AllocationId') or 'the stack elastic IP'}",
+            found,
+        )
+    )
+    return results
 
 
 def check_kms(facts, names, expected):
@@ -232,6 +335,27 @@ def check_cluster(facts, names, expected):
         )
     )
 
+    protection = cluster.get("DeletionProtection") is True
+    want_protection = bool(expected["deletion_protection"])
+    results.append(
+        check(
+            "cluster.deletion_protection",
+            protection is want_protection,
+            "deletion protection " + ("on" if want_protection else "off"),
+            "deletion protection " + ("on" if protection else "off"),
+        )
+    )
+    wrong_tags = tag_differences(_tags(cluster.get("TagList")), expected["tags"])
+    results.append(
+        check(
+            "cluster.tags",
+            not wrong_tags,
+            ", ".join(f"{k}={v}" for k, v in sorted(expected["tags"].items())),
+            "; ".join(f"{k}: {live if live is not None else 'missing'}" for k, live, _wanted in wrong_tags)
+            or "every stack tag",
+        )
+    )
+
     group = cluster.get("DBClusterParameterGroup", "")
     params = facts.get("cluster_parameters") or {}
     for pname, pvalue in sorted(expected["cluster_parameters"].items()):
@@ -245,6 +369,12 @@ def check_cluster(facts, names, expected):
             )
         )
     return results
+
+
+def tag_differences(live, wanted):
+    """``[(key, live value or None, wanted value)]`` for every wanted tag missing or different (extra tags are fine:
+    the roles never purge tags)."""
+    return [(k, live.get(k), str(v)) for k, v in sorted((wanted or {}).items()) if live.get(k) != str(v)]
 
 
 def check_instances(facts, names, expected):
@@ -400,6 +530,17 @@ def check_secret(facts, names, expected):
         )
     )
 
+    denies, policy_text = policy_denies_delete(facts.get("secret_policy"))
+    want_deny = bool(expected["secret_deny_delete"])
+    results.append(
+        check(
+            "secret.resource_policy",
+            denies is want_deny,
+            f"a resource policy denying {DENIED_ACTION} to the account" if want_deny else f"no deny of {DENIED_ACTION}",
+            policy_text,
+        )
+    )
+
     value = facts.get("secret_value")
     if value is None:
         results.append(check("secret.connection", False, "a JSON secret value", "no readable JSON value"))
@@ -437,6 +578,25 @@ def check_secret(facts, names, expected):
     return results
 
 
+def policy_denies_delete(policy):
+    """``(denies, text)``: whether the resource policy (JSON string or None) denies DeleteSecret, and a short text."""
+    if not policy:
+        return False, "no resource policy"
+    try:
+        document = json.loads(policy) if isinstance(policy, str) else policy
+    except ValueError:
+        return False, "an unreadable resource policy"
+    statements = document.get("Statement") or []
+    if isinstance(statements, dict):
+        statements = [statements]
+    for statement in statements:
+        actions = statement.get("Action") or []
+        actions = [actions] if isinstance(actions, str) else actions
+        if statement.get("Effect") == "Deny" and DENIED_ACTION in actions:
+            return True, f"a resource policy denying {DENIED_ACTION}"
+    return False, f"a resource policy without a deny of {DENIED_ACTION}"
+
+
 def expected_problems(scope, expected):
     """Why ``expected`` cannot be checked for ``scope``: missing values, values of other scopes (empty = fine)."""
     if scope not in SCOPE_EXPECTED:
@@ -457,6 +617,7 @@ def expected_problems(scope, expected):
 
 
 SCOPE_CHECKS = {
+    "network": (check_network,),
     "kms": (check_kms,),
     "aurora": (check_cluster, check_instances),
     "monitoring": (check_alarms,),
@@ -496,6 +657,8 @@ def gather(clients, names, scope, hide):
     """
     reads = SCOPE_READS[scope]
     facts = {}
+    if "network" in reads:
+        facts.update(_gather_network(clients["ec2"], names))
     if "kms" in reads:
         facts.update(_gather_kms(clients["kms"], names))
     if "members" in reads:
@@ -509,6 +672,22 @@ def gather(clients, names, scope, hide):
     if "secret" in reads:
         facts.update(_gather_secret(clients["secretsmanager"], names, hide))
     return facts
+
+
+def _gather_network(client, names):
+    """The VPC, the DB security group, the NAT gateway's subnet and elastic IP, the VPC's live NAT gateways."""
+    vpc = ec2.find_vpc(client, names["vpc"])
+    if not vpc:
+        return {"vpc": None, "db_security_group": None, "nat_subnet": None, "nat_eip": None, "nat_gateways": []}
+    vpc_id = vpc["VpcId"]
+    eips = addresses.addresses_named(client, NAT_EIP_NAME.format(vpc=names["vpc"]))
+    return {
+        "vpc": vpc,
+        "db_security_group": ec2.find_security_group(client, vpc_id, names["db_security_group"]),
+        "nat_subnet": ec2.find_subnet(client, vpc_id, NAT_SUBNET_NAME.format(vpc=names["vpc"])),
+        "nat_eip": eips[0] if eips else None,
+        "nat_gateways": ec2.live_nat_gateways(client, vpc_id),
+    }
 
 
 def _gather_kms(client, names):
@@ -532,7 +711,21 @@ def _gather_cluster_and_members(client, names):
 
 def _gather_secret(client, names, hide):
     secret = secretsmanager.describe_secret(client, names["secret"])
-    return {"secret": secret, "secret_value": _connection_view(client, secret, hide)}
+    return {
+        "secret": secret,
+        "secret_value": _connection_view(client, secret, hide),
+        "secret_policy": _resource_policy(client, secret),
+    }
+
+
+def _resource_policy(client, secret):
+    """The secret's resource policy (a JSON string), or None when it has none (or there is no secret)."""
+    if not secret or secret.get("DeletedDate"):
+        return None
+    answer = secretsmanager.call(
+        client, "get_resource_policy", f"read the resource policy of secret {secret['ARN']}", SecretId=secret["ARN"]
+    )
+    return answer.get("ResourcePolicy")
 
 
 def _connection_view(client, secret, hide):

@@ -14,35 +14,52 @@ version_added: 0.2.0
 description:
   - Read-only. Checks one part (O(scope)) of the deployed stack against the expected values given, which the
     verify entry point of the role that deploys that part passes from its own variables (C(tasks_from=verify)
-    of the kms, aurora, monitoring and secret roles; C(playbooks/verify.yml) runs them in deploy order).
+    of the network, kms, aurora, monitoring and secret roles; C(playbooks/verify.yml) runs them in deploy order).
+  - O(scope=network) - the database security group admits no public range (0.0.0.0/0 or any other public IPv4
+    or IPv6 range) beyond O(db_allowed_cidrs); an available NAT gateway in the first public subnet holds the
+    stack's elastic IP.
   - O(scope=kms) - the stack's KMS key, found through its alias, is an enabled customer key; its rotation.
   - O(scope=aurora) - the cluster (available, engine and version, port, encrypted with the stack key, backups, log
-    exports, cluster parameters), its members (1 writer + the readers of O(names), distinct AZs) and instances
-    (available, private, Performance Insights).
+    exports, deletion protection, the stack's tags, cluster parameters), its members (1 writer + the readers of
+    O(names), distinct AZs) and instances (available, private, Performance Insights).
   - O(scope=monitoring) - both CloudWatch alarms (metric, comparison, threshold, statistic, periods, dimension).
-  - O(scope=secret) - the credentials secret (exists, encrypted with the stack key, description, rotation,
-    username) and its connection keys (C(host), C(port), C(engine), C(dbClusterIdentifier)) against the cluster,
-    which this scope reads too. The secret's value is read for that; the password is dropped without being
-    returned.
+  - O(scope=secret) - the credentials secret (exists, encrypted with the stack key, description, rotation, the
+    resource policy denying C(secretsmanager:DeleteSecret), username) and its connection keys (C(host), C(port),
+    C(engine), C(dbClusterIdentifier)) against the cluster, which this scope reads too. The secret's value is read
+    for that; the password is dropped without being returned.
   - The expected values have no defaults. Those of the chosen scope are required and the others refused, with
     a message naming them.
   - Returns one check per property, C({name, passed, expected, found}), and a printable line per check.
     The module itself does not fail when a check fails (so a play can print every result first); it fails
     only when AWS cannot be read or the options do not fit the scope.
+  - "Also returns the drift of the scope, RV(drift), one entry per resource and setting whose live value differs
+    from the expected one, with its line (C(DRIFT cluster payment-db-cluster-dev backup_retention: 3 -> 7)); in
+    diff mode the result carries a diff with the live values before and the expected ones after (the
+    C(payments.auroradb.progress) output shows it although nothing changed). The roles run it in their deploy path
+    under C(--diff) and C(playbooks/drift.yml) prints the lines."
   - Never changes anything; C(changed) is always false. Runs in check mode like in normal mode.
 options:
   scope:
     description: Which part of the stack to check; only the AWS calls this part needs are made.
     type: str
     required: true
-    choices: [kms, aurora, monitoring, secret]
+    choices: [network, kms, aurora, monitoring, secret]
   names:
     description:
       - Every resource name of the stack, as C(payments.auroradb.validate_inputs) returns them (C(auroradb_names)).
-      - Uses C(kms_alias) (kms, aurora, secret), C(cluster) (aurora, monitoring, secret), C(writer_instance) and
-        C(reader_instances) (aurora), C(cpu_alarm) and C(storage_alarm) (monitoring), C(secret) (secret).
+      - Uses C(vpc) and C(db_security_group) (network), C(kms_alias) (kms, aurora, secret), C(cluster) (aurora,
+        monitoring, secret), C(writer_instance) and C(reader_instances) (aurora), C(cpu_alarm) and C(storage_alarm)
+        (monitoring), C(secret) (secret).
     type: dict
     required: true
+  db_port:
+    description: The PostgreSQL port the database security group opens. Required for O(scope=network).
+    type: int
+  db_allowed_cidrs:
+    description:
+      - The ranges the database security group may admit (besides security groups). Required for O(scope=network).
+    type: list
+    elements: str
   key_rotation:
     description: Whether the stack key's automatic rotation must be on. Required for O(scope=kms).
     type: bool
@@ -73,6 +90,13 @@ options:
   performance_insights:
     description: Whether every instance must have Performance Insights on. Required for O(scope=aurora).
     type: bool
+  deletion_protection:
+    description: Whether the cluster's deletion protection must be on. Required for O(scope=aurora).
+    type: bool
+  tags:
+    description:
+      - Tags the cluster must carry (key to value); other tags are allowed. Required for O(scope=aurora).
+    type: dict
   cpu_threshold:
     description:
       - Expected threshold (percent) of the CPUUtilization alarm (GreaterThanThreshold).
@@ -101,6 +125,10 @@ options:
         days, as C(AutomaticallyAfterDays) or as C(ScheduleExpression) C(rate(N days)).
       - Required for O(scope=secret).
     type: int
+  secret_deny_delete:
+    description:
+      - Whether the secret's resource policy must deny C(secretsmanager:DeleteSecret). Required for O(scope=secret).
+    type: bool
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -156,6 +184,39 @@ summary:
   returned: always
   type: dict
   sample: {total: 24, passed: 23, failed: 1, skipped: 0, failed_checks: [secret.rotation]}
+drift:
+  description: One entry per resource and setting whose live value differs from the expected one.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    resource:
+      description: Kind of resource (cluster, instance, parameter_group, alarm, secret, kms_key, security_group,
+        nat_gateway, vpc).
+      type: str
+      sample: cluster
+    name:
+      description: Its name.
+      type: str
+      sample: payment-db-cluster-dev
+    setting:
+      description: The setting (C(exists) when the resource is missing).
+      type: str
+      sample: backup_retention
+    live:
+      description: The live value, as text.
+      type: str
+      sample: "3"
+    wanted:
+      description: The expected value, as text.
+      type: str
+      sample: "7"
+drift_lines:
+  description: "One line per drift entry, C(DRIFT resource name setting: live -> wanted)."
+  returned: always
+  type: list
+  elements: str
+  sample: ["DRIFT cluster payment-db-cluster-dev backup_retention: 3 -> 7"]
 scope:
   description: The scope checked.
   returned: always
@@ -183,20 +244,21 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.payments.auroradb.plugins.module_utils import verify
+from ansible_collections.payments.auroradb.plugins.module_utils import drift, verify
 from ansible_collections.payments.auroradb.plugins.module_utils.errors import failure
 
 # Option types of the expected values; no defaults (each is required for its scope: verify.SCOPE_EXPECTED).
 EXPECTED_TYPES = (
-    ("bool", ("key_rotation", "performance_insights")),
+    ("bool", ("key_rotation", "performance_insights", "deletion_protection", "secret_deny_delete")),
     ("str", ("engine", "engine_version", "backup_window", "secret_username", "secret_description")),
-    ("int", ("port", "backup_retention_days", "secret_rotation_days")),
+    ("int", ("port", "backup_retention_days", "secret_rotation_days", "db_port")),
     ("int", ("alarm_period_seconds", "alarm_evaluation_periods")),
     ("float", ("cpu_threshold", "free_local_storage_threshold_bytes")),
-    ("dict", ("cluster_parameters",)),
+    ("dict", ("cluster_parameters", "tags")),
 )
 EXPECTED_SPEC = {
     "log_exports": dict(type="list", elements="str"),
+    "db_allowed_cidrs": dict(type="list", elements="str"),
     **{name: dict(type=kind, no_log=False) for kind, names in EXPECTED_TYPES for name in names},
 }
 
@@ -237,9 +299,17 @@ def main():
     except AnsibleAWSError as e:
         module.fail_json(**failure(e))
 
-    checks = verify.evaluate(facts, names, scope, {k: v for k, v in expected.items() if v is not None})
+    given = {k: v for k, v in expected.items() if v is not None}
+    checks = verify.evaluate(facts, names, scope, given)
+    drifted = drift.compare(facts, names, scope, given)
+    result = {}
+    if module._diff and drifted:
+        result["diff"] = drift.diff(drifted)
     module.exit_json(
         changed=False,
+        drift=drifted,
+        drift_lines=[drift.line(d) for d in drifted],
+        **result,
         scope=scope,
         checks=checks,
         lines=[verify.line(c) for c in checks],

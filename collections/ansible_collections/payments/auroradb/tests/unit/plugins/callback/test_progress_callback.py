@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ansible_collections.payments.auroradb.plugins.callback.progress import retry_line
+from ansible_collections.payments.auroradb.plugins.callback.progress import retry_line, shows_drift
 
 REPO = Path(__file__).resolve().parents[8]
 
@@ -89,3 +89,60 @@ def test_playbook_retries_print_progress_lines_and_no_failed_retrying(tmp_path):
     assert "  [localhost] Wait without progress: not yet, waiting (attempt 2 of 6)" in out, out
     assert "  [localhost] Retry a failed attempt: failed, retrying: throttled, try again (attempt 1 of 4)" in out
     assert "ok=3" in out and "failed=0" in out, out
+
+
+# A read-only task that reports drift: changed=false, with a diff of the live and the wanted values.
+DRIFTER = """#!/usr/bin/python
+from ansible.module_utils.basic import AnsibleModule
+
+module = AnsibleModule(argument_spec=dict(drifted=dict(type="bool")), supports_check_mode=True)
+lines = ["DRIFT cluster c backup_retention: 3 -> 7"] if module.params["drifted"] else []
+result = dict(changed=False, drift_lines=lines)
+if module._diff and lines:
+    result["diff"] = {"before": "cluster c backup_retention: 3\\n", "after": "cluster c backup_retention: 7\\n",
+                      "before_header": "live", "after_header": "wanted"}
+module.exit_json(**result)
+"""
+
+DRIFT_PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Drifted
+      drifter: {drifted: true}
+    - name: Clean
+      drifter: {drifted: false}
+"""
+
+
+def test_drift_flag():
+    assert shows_drift({"drift_lines": ["DRIFT x"], "diff": {"before": "a", "after": "b"}})
+    assert not shows_drift({"drift_lines": [], "diff": {"before": "a", "after": "b"}})
+    assert not shows_drift({"drift_lines": ["DRIFT x"]})
+
+
+def test_an_unchanged_result_with_drift_shows_its_diff_in_diff_mode_only(tmp_path):
+    (tmp_path / "library").mkdir()
+    (tmp_path / "library" / "drifter.py").write_text(DRIFTER)
+    (tmp_path / "play.yml").write_text(DRIFT_PLAYBOOK)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    env.update(
+        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+        ANSIBLE_LIBRARY=str(tmp_path / "library"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+    )
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "play.yml"]
+    outputs = {}
+    for mode in ("--diff", "--check"):
+        proc = subprocess.run(
+            [*cmd, mode], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        outputs[mode] = proc.stdout
+    out = outputs["--diff"]
+    assert "--- before: live" in out and "+++ after: wanted" in out, out
+    assert "-cluster c backup_retention: 3" in out and "+cluster c backup_retention: 7" in out, out
+    assert out.count("--- before") == 1 and "changed=0" in out, out
+    assert "before: live" not in outputs["--check"]

@@ -157,3 +157,29 @@ def test_pending_reboot_readers_first_writer_last():
     assert rds.pending_reboot(cluster, instances, "instance") == ["r1"]
     assert rds.pending_reboot(cluster, instances) == ["r1", "r2", "w"]
     assert rds.pending_reboot(None, [], "cluster") == []
+
+
+@pytest.mark.parametrize(
+    "current, wanted, change",
+    [
+        (["postgresql"], ["postgresql"], {}),
+        ([], ["postgresql"], {"EnableLogTypes": ["postgresql"]}),
+        (None, ["postgresql"], {"EnableLogTypes": ["postgresql"]}),
+        (["postgresql", "upgrade"], ["postgresql"], {"DisableLogTypes": ["upgrade"]}),
+        (["upgrade"], ["postgresql"], {"EnableLogTypes": ["postgresql"], "DisableLogTypes": ["upgrade"]}),
+        (["postgresql"], [], {"DisableLogTypes": ["postgresql"]}),
+    ],
+)
+def test_log_exports_change_enables_the_missing_and_disables_the_others(current, wanted, change):
+    assert rds.log_exports_change(current, wanted) == change
+
+
+def test_log_exports_are_sent_in_one_modify_call(aws):
+    client, stub = aws("rds")
+    change = {"EnableLogTypes": ["postgresql"]}
+    stub.add_response(
+        "modify_db_cluster",
+        {"DBCluster": {"DBClusterIdentifier": "c"}},
+        {"DBClusterIdentifier": "c", "CloudwatchLogsExportConfiguration": change, "ApplyImmediately": True},
+    )
+    rds.modify_log_exports(client, "c", change, True)

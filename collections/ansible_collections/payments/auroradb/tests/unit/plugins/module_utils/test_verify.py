@@ -25,7 +25,21 @@ KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 CID = NAMES["cluster"]
 WRITER_HOST = f"{CID}.cluster-abc.us-east-1.rds.amazonaws.com"
 # What the deploying roles pass for the dev inventory (test data: the roles' defaults are theirs alone).
+TAGS = {"environment": "dev", "project": "payments-auroradb", "managed-by": "ansible", "cost-center": "payments-dev"}
+VPC_ID, SUBNET_ID, EIP_ID, NAT_ID, SG_ID = "vpc-1", "subnet-1", "eipalloc-1", "nat-1", "sg-1"
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Deny",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "secretsmanager:DeleteSecret",
+            "Resource": "*",
+        }
+    ],
+}
 EXPECTED = {
+    "network": {"db_port": 5432, "db_allowed_cidrs": []},
     "kms": {"key_rotation": True},
     "aurora": {
         "engine": "aurora-postgresql",
@@ -36,6 +50,8 @@ EXPECTED = {
         "log_exports": ["postgresql"],
         "cluster_parameters": {"rds.force_ssl": 1},
         "performance_insights": True,
+        "deletion_protection": False,
+        "tags": TAGS,
     },
     "monitoring": {
         "cpu_threshold": 80.0,
@@ -47,6 +63,7 @@ EXPECTED = {
         "secret_username": "dbadmin",
         "secret_description": "Master credentials for Aurora PostgreSQL cluster",
         "secret_rotation_days": 30,
+        "secret_deny_delete": True,
     },
 }
 
@@ -78,6 +95,30 @@ def instance(ident, zone):
 def good_facts():
     members = [NAMES["writer_instance"], *NAMES["reader_instances"]]
     return {
+        "vpc": {"VpcId": VPC_ID},
+        "db_security_group": {
+            "GroupId": SG_ID,
+            "IpPermissions": [
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 5432,
+                    "ToPort": 5432,
+                    "UserIdGroupPairs": [{"GroupId": "sg-rotation"}],
+                    "IpRanges": [],
+                    "Ipv6Ranges": [],
+                }
+            ],
+        },
+        "nat_subnet": {"SubnetId": SUBNET_ID},
+        "nat_eip": {"AllocationId": EIP_ID},
+        "nat_gateways": [
+            {
+                "NatGatewayId": NAT_ID,
+                "State": "available",
+                "SubnetId": SUBNET_ID,
+                "NatGatewayAddresses": [{"AllocationId": EIP_ID}],
+            }
+        ],
         "kms_alias": {"AliasName": NAMES["kms_alias"], "TargetKeyId": KEY_ID},
         "kms_key": {"Arn": KEY_ARN, "KeyId": KEY_ID, "KeyState": "Enabled", "KeyManager": "CUSTOMER"},
         "kms_rotation": True,
@@ -94,6 +135,8 @@ def good_facts():
             "BackupRetentionPeriod": 7,
             "PreferredBackupWindow": "03:00-04:00",
             "EnabledCloudwatchLogsExports": ["postgresql"],
+            "DeletionProtection": False,
+            "TagList": [{"Key": k, "Value": v} for k, v in {**TAGS, "extra": "kept"}.items()],
             "DBClusterParameterGroup": NAMES["parameter_group"],
             "DBClusterMembers": [
                 {"DBInstanceIdentifier": m, "IsClusterWriter": m == NAMES["writer_instance"]} for m in members
@@ -114,6 +157,7 @@ def good_facts():
             "RotationEnabled": True,
             "RotationRules": {"AutomaticallyAfterDays": 30},
         },
+        "secret_policy": json.dumps(POLICY),
         "secret_value": {
             "username": "dbadmin",
             "host": WRITER_HOST,
@@ -127,7 +171,7 @@ def good_facts():
 def evaluate_all(facts, overrides=None):
     """Every scope in deploy order, as playbooks/verify.yml runs them; ``overrides`` replace expected values."""
     results = []
-    for scope in ("kms", "secret", "aurora", "monitoring"):
+    for scope in ("network", "kms", "secret", "aurora", "monitoring"):
         expected = {k: (overrides or {}).get(k, v) for k, v in EXPECTED[scope].items()}
         results.extend(verify.evaluate(facts, NAMES, scope, expected))
     return results
@@ -200,7 +244,49 @@ def _two_writers(facts):
     facts["cluster"]["DBClusterMembers"][1]["IsClusterWriter"] = True
 
 
+def _open_to(cidr, port=5432):
+    def apply(facts):
+        rule = {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [], "Ipv6Ranges": []}
+        rule["Ipv6Ranges" if ":" in cidr else "IpRanges"] = [{"CidrIpv6": cidr}] if ":" in cidr else [{"CidrIp": cidr}]
+        facts["db_security_group"]["IpPermissions"].append(rule)
+
+    return apply
+
+
+def _drop_tag(key):
+    def apply(facts):
+        facts["cluster"]["TagList"] = [t for t in facts["cluster"]["TagList"] if t["Key"] != key]
+
+    return apply
+
+
 BROKEN = {
+    "db group open to the world": (_open_to("0.0.0.0/0"), "network.db_security_group"),
+    "db group open to a public range": (_open_to("203.0.113.0/24"), "network.db_security_group"),
+    "db group open to the IPv6 world": (_open_to("::/0"), "network.db_security_group"),
+    "db group open on another port": (_open_to("0.0.0.0/0", 22), "network.db_security_group"),
+    "db group missing": (_set(("db_security_group",), None), "network.db_security_group"),
+    "nat gateway deleted": (_set(("nat_gateways",), []), "network.nat_gateway"),
+    "nat gateway pending": (lambda f: f["nat_gateways"][0].update(State="pending"), "network.nat_gateway"),
+    "nat gateway in another subnet": (
+        lambda f: f["nat_gateways"][0].update(SubnetId="subnet-2"),
+        "network.nat_gateway",
+    ),
+    "nat gateway with another address": (
+        lambda f: f["nat_gateways"][0].update(NatGatewayAddresses=[{"AllocationId": "eipalloc-9"}]),
+        "network.nat_gateway",
+    ),
+    "deletion protection off": (_set(("cluster", "DeletionProtection"), True), "cluster.deletion_protection"),
+    "stack tag removed": (_drop_tag("environment"), "cluster.tags"),
+    "stack tag changed": (
+        lambda f: f["cluster"]["TagList"].__setitem__(0, {"Key": "environment", "Value": "prod"}),
+        "cluster.tags",
+    ),
+    "secret policy removed": (_set(("secret_policy",), None), "secret.resource_policy"),
+    "secret policy allows": (
+        _set(("secret_policy",), json.dumps({"Statement": [{**POLICY["Statement"][0], "Effect": "Allow"}]})),
+        "secret.resource_policy",
+    ),
     "kms key disabled": (_set(("kms_key", "KeyState"), "Disabled"), "kms.stack_key"),
     "key rotation off": (_set(("kms_rotation",), False), "kms.key_rotation"),
     "cluster creating": (_set(("cluster", "Status"), "modifying"), "cluster.available"),
@@ -289,6 +375,24 @@ def test_missing_alias_fails_the_key_checks_and_the_encryption_checks():
     ]
 
 
+def test_a_private_or_configured_range_is_not_public():
+    facts = copy.deepcopy(good_facts())
+    for cidr in ("10.0.0.0/16", "192.168.1.0/24", "100.64.0.0/10", "fd00::/8"):
+        _open_to(cidr)(facts)
+    assert failed(facts) == []
+    _open_to("198.51.100.0/24")(facts)
+    assert failed(facts) == ["network.db_security_group"]
+    assert failed(facts, {"db_allowed_cidrs": ["198.51.100.0/24"]}) == []
+
+
+def test_deletion_protection_follows_the_caller():
+    facts = good_facts()
+    facts["cluster"]["DeletionProtection"] = True
+    assert failed(facts, {"deletion_protection": True}) == []
+    found = {c["name"]: c["found"] for c in evaluate_all(good_facts(), {"deletion_protection": True})}
+    assert found["cluster.deletion_protection"] == "deletion protection off"
+
+
 def test_missing_cluster_and_secret_are_one_check_each():
     facts = good_facts()
     facts["cluster"], facts["instances"], facts["secret"], facts["secret_value"] = None, [], None, None
@@ -316,6 +420,7 @@ def test_expected_values_come_from_the_caller():
 @pytest.mark.parametrize(
     "scope, checks",
     [
+        ("network", {"network.db_security_group", "network.nat_gateway"}),
         ("kms", {"kms.stack_key", "kms.key_rotation"}),
         ("monitoring", {"alarm.cpu", "alarm.storage"}),
         ("secret", {"secret.exists", "secret.encrypted_with_stack_key", "secret.connection", "secret.rotation"}),
@@ -346,7 +451,7 @@ def test_an_expected_value_of_another_scope_is_refused():
     problems = verify.expected_problems("kms", {"key_rotation": True, "cpu_threshold": 80.0})
     assert problems == ["scope kms does not check cpu_threshold"]
     assert verify.expected_problems("kms", {"key_rotation": False}) == []
-    assert "unknown scope" in verify.expected_problems("network", {})[0]
+    assert "unknown scope" in verify.expected_problems("vpc", {})[0]
 
 
 def test_every_expected_value_belongs_to_exactly_one_scope():
@@ -368,6 +473,41 @@ def stub_stack(aws, scope, facts, secret_string=None):
     for service in verify.services(scope):
         clients[service], stubs[service] = aws(service)
     reads = verify.SCOPE_READS[scope]
+    if "network" in reads:
+        ec2 = stubs["ec2"]
+        vpc_name = NAMES["vpc"]
+        ec2.add_response(
+            "describe_vpcs",
+            {"Vpcs": [facts["vpc"]] if facts["vpc"] else []},
+            {"Filters": [{"Name": "tag:Name", "Values": [vpc_name]}]},
+        )
+        if facts["vpc"]:
+            in_vpc = {"Name": "vpc-id", "Values": [VPC_ID]}
+            ec2.add_response(
+                "describe_addresses",
+                {"Addresses": [facts["nat_eip"]] if facts["nat_eip"] else []},
+                {
+                    "Filters": [
+                        {"Name": "tag:Name", "Values": [f"{vpc_name}/NatEIP"]},
+                        {"Name": "domain", "Values": ["vpc"]},
+                    ]
+                },
+            )
+            ec2.add_response(
+                "describe_security_groups",
+                {"SecurityGroups": [facts["db_security_group"]] if facts["db_security_group"] else []},
+                {"Filters": [in_vpc, {"Name": "group-name", "Values": [NAMES["db_security_group"]]}]},
+            )
+            ec2.add_response(
+                "describe_subnets",
+                {"Subnets": [facts["nat_subnet"]] if facts["nat_subnet"] else []},
+                {"Filters": [in_vpc, {"Name": "tag:Name", "Values": [f"{vpc_name}/PublicSubnet1"]}]},
+            )
+            ec2.add_response(
+                "describe_nat_gateways",
+                {"NatGateways": facts["nat_gateways"]},
+                {"Filters": [in_vpc, {"Name": "state", "Values": ["pending", "available"]}]},
+            )
     if "kms" in reads:
         kms = stubs["kms"]
         kms.add_response("list_aliases", {"Aliases": [facts["kms_alias"]] if facts["kms_alias"] else []}, {})
@@ -418,6 +558,9 @@ def stub_stack(aws, scope, facts, secret_string=None):
                     {"ARN": secret["ARN"], "SecretString": secret_string},
                     {"SecretId": secret["ARN"], "VersionStage": "AWSCURRENT"},
                 )
+            if not secret.get("DeletedDate"):
+                policy = {"ResourcePolicy": facts["secret_policy"]} if facts.get("secret_policy") else {}
+                sm.add_response("get_resource_policy", {"ARN": secret["ARN"], **policy}, {"SecretId": secret["ARN"]})
     return clients, stubs
 
 
@@ -441,6 +584,7 @@ def test_gather_reads_a_deployed_stack_and_every_check_passes(aws, scope):
 @pytest.mark.parametrize(
     "scope, services",
     [
+        ("network", ["ec2"]),
         ("kms", ["kms"]),
         ("aurora", ["kms", "rds"]),
         ("monitoring", ["cloudwatch"]),
@@ -449,7 +593,7 @@ def test_gather_reads_a_deployed_stack_and_every_check_passes(aws, scope):
 )
 def test_each_scope_reads_only_what_it_needs_and_a_missing_stack_is_no_error(aws, scope, services):
     assert verify.services(scope) == services
-    missing = {"kms_alias": None, "kms_key": None, "cluster": None, "alarms": {}, "secret": None}
+    missing = {"vpc": None, "kms_alias": None, "kms_key": None, "cluster": None, "alarms": {}, "secret": None}
     clients, _stubs = stub_stack(aws, scope, missing)  # a call to anything else fails: KeyError or the Stubber
     facts = verify.gather(clients, NAMES, scope, pytest.fail)
     # a missing stack is one failed check per resource, not an error
