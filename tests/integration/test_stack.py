@@ -7,8 +7,8 @@ carries, in this order (pytest keeps the file's order; each step leaves the stac
 * verify.yml: the healthy stack passes every control-plane and data-plane check;
 * a re-run changes nothing and sends no RotateSecret; rotate.yml changes the password in PostgreSQL (the local cloud
   runs the deployed function), its log and output never show it;
-* one broken property at a time (eleven, broken by hand with boto3): exactly that check fails, then it is restored
-  and the stack passes again;
+* one broken property at a time (three, broken by hand with boto3, that the changes by hand below do not make):
+  exactly that check fails, then it is restored and the stack passes again;
 * fourteen changes made by hand at once: drift.yml fails with exactly one line each (and no mutating call),
   site.yml --check --diff shows each setting's live and wanted value, verify.yml fails exactly their checks, site.yml
   repairs them with as many changes as its plan counted, then drift.yml says "no drift" and verify.yml passes;
@@ -358,7 +358,13 @@ BROKEN = {
 }
 
 
-@pytest.mark.parametrize("case", list(BROKEN))
+# The other eight cases of BROKEN are among the fourteen changes by hand below (HAND), made together there: drift.yml
+# must name each with its own line and verify.yml must fail exactly their fourteen checks. Run alone here: the three
+# that HAND does not make (one verify.yml run each, ~20 s).
+ALONE = ["backup window moved", "writer made public", "secret host wrong"]
+
+
+@pytest.mark.parametrize("case", ALONE)
 def test_one_broken_property_fails_exactly_its_check(stack, case):
     breaker, restore, check_name = BROKEN[case]
     breaker(stack.cloud)
