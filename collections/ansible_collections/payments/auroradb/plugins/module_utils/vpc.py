@@ -20,13 +20,14 @@ import time
 from typing import Any, Callable
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     ansible_dict_to_boto3_tag_list,
     boto3_tag_list_to_ansible_dict,
 )
 
-from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, error_handler
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, error_handler, run
 
 EC2VpcErrorHandler = error_handler(
     "EC2",
@@ -38,13 +39,26 @@ FRESH_RETRY = AWSRetry.jittered_backoff(
     catch_extra_error_codes=["InvalidRouteTableID.NotFound", "InvalidSubnetID.NotFound"]
 )
 
-# The arguments both modules share (their DOCUMENTATION says the same).
+# The arguments both modules share (doc fragment payments.auroradb.vpc_lists).
 COMMON_ARGUMENTS = dict(
     vpc_id=dict(type="str", required=True),
     tags=dict(type="dict", default={}),
     purge=dict(type="bool", default=False),
     state=dict(type="str", choices=["present", "absent"], default="present"),
 )
+
+
+def run_list_module(list_option: str, item_options: dict[str, Any], converge) -> None:
+    """``main()`` of a module converging the list ``list_option`` (items of ``item_options``) of one VPC's resources:
+    the common arguments, check mode, and :func:`~.errors.run` with a retrying EC2 client."""
+    module = AnsibleAWSModule(
+        argument_spec={
+            list_option: dict(type="list", elements="dict", default=[], options=item_options),
+            **COMMON_ARGUMENTS,
+        },
+        supports_check_mode=True,
+    )
+    run(module, "ec2", converge)
 
 
 def tags_of(resource: dict[str, Any]) -> dict[str, str]:

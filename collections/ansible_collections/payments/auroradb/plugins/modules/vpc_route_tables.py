@@ -25,10 +25,6 @@ description:
     or with O(purge=true) every table of the VPC but the main one.
   - Every AWS call retries throttling and server errors with jittered backoff.
 options:
-  vpc_id:
-    description: The VPC.
-    type: str
-    required: true
   route_tables:
     description:
       - Groups of route tables (e.g. those of the public subnets, then those of the private ones); one table per
@@ -58,24 +54,8 @@ options:
           nat_gateway_id:
             description: NAT gateway of the route.
             type: str
-      tags:
-        description: Tags of these tables alone (added to O(tags)).
-        type: dict
-        default: {}
-  tags:
-    description: Tags of every table (C(Name) is set from the subnet's).
-    type: dict
-    default: {}
-  purge:
-    description: With O(state=absent), delete every route table of the VPC but the main one, not only those named.
-    type: bool
-    default: false
-  state:
-    description: C(present) creates or updates the tables; C(absent) disassociates and deletes them.
-    type: str
-    choices: [present, absent]
-    default: present
 extends_documentation_fragment:
+  - payments.auroradb.vpc_lists
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -122,10 +102,8 @@ results:
     tags: {description: Its tags., type: dict}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.payments.auroradb.plugins.module_utils import vpc
-from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, run
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError
 
 TARGETS = {"GatewayId": "gateway_id", "NatGatewayId": "nat_gateway_id"}
 
@@ -235,23 +213,11 @@ def converge(module, client):
 
 def main():
     route = dict(dest=dict(type="str", required=True), gateway_id=dict(type="str"), nat_gateway_id=dict(type="str"))
-    module = AnsibleAWSModule(
-        argument_spec=dict(
-            route_tables=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(
-                    subnet_ids=dict(type="list", elements="str", required=True),
-                    routes=dict(type="list", elements="dict", default=[], options=route),
-                    tags=dict(type="dict", default={}),
-                ),
-            ),
-            **vpc.COMMON_ARGUMENTS,
-        ),
-        supports_check_mode=True,
+    items = dict(
+        subnet_ids=dict(type="list", elements="str", required=True),
+        routes=dict(type="list", elements="dict", default=[], options=route),
     )
-    run(module, "ec2", converge)
+    vpc.run_list_module("route_tables", items, converge)
 
 
 if __name__ == "__main__":

@@ -24,10 +24,6 @@ description:
     O(purge=true) every subnet of the VPC.
   - Every AWS call retries throttling and server errors with jittered backoff.
 options:
-  vpc_id:
-    description: The VPC.
-    type: str
-    required: true
   subnets:
     description:
       - Groups of subnets (e.g. the public ones, then the private ones); one subnet per CIDR of a group, in the zone of
@@ -59,20 +55,8 @@ options:
         description: Tags of these subnets alone (added to O(tags)).
         type: dict
         default: {}
-  tags:
-    description: Tags of every subnet (C(Name) is set from O(subnets[].name_prefix)).
-    type: dict
-    default: {}
-  purge:
-    description: With O(state=absent), delete every subnet of the VPC, not only those named in O(subnets).
-    type: bool
-    default: false
-  state:
-    description: C(present) creates or updates the subnets; C(absent) deletes them.
-    type: str
-    choices: [present, absent]
-    default: present
 extends_documentation_fragment:
+  - payments.auroradb.vpc_lists
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -133,10 +117,8 @@ results:
     tags: {description: Its tags., type: dict}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-
 from ansible_collections.payments.auroradb.plugins.module_utils import vpc
-from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, run
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError
 
 
 def describe(item, subnet):
@@ -212,25 +194,14 @@ def converge(module, client):
 
 
 def main():
-    module = AnsibleAWSModule(
-        argument_spec=dict(
-            subnets=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(
-                    name_prefix=dict(type="str", required=True),
-                    cidrs=dict(type="list", elements="str", default=[]),
-                    zones=dict(type="list", elements="str", default=[]),
-                    map_public=dict(type="bool", default=False),
-                    tags=dict(type="dict", default={}),
-                ),
-            ),
-            **vpc.COMMON_ARGUMENTS,
-        ),
-        supports_check_mode=True,
+    items = dict(
+        name_prefix=dict(type="str", required=True),
+        cidrs=dict(type="list", elements="str", default=[]),
+        zones=dict(type="list", elements="str", default=[]),
+        map_public=dict(type="bool", default=False),
+        tags=dict(type="dict", default={}),
     )
-    run(module, "ec2", converge)
+    vpc.run_list_module("subnets", items, converge)
 
 
 if __name__ == "__main__":
