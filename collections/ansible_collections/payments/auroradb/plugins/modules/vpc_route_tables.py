@@ -102,6 +102,8 @@ results:
     tags: {description: Its tags., type: dict}
 """
 
+import copy
+
 from ansible_collections.payments.auroradb.plugins.module_utils import vpc
 from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError
 
@@ -150,6 +152,8 @@ def ensure_one(module, client, item, existing):
     changed = found is None or bool(missing) or associations["associate"] or any(routes.values())
     changed = changed or bool(associations["disassociate"])
     table_id = (found or {}).get("RouteTableId", "")
+    before = copy.deepcopy(found)
+    forget_associations(existing, associations["disassociate"] + [associations["replace"]])
     if changed and not module.check_mode:
         fresh = found is None
         if fresh:
@@ -171,7 +175,16 @@ def ensure_one(module, client, item, existing):
         "Routes": [{"DestinationCidrBlock": route["dest"], **vpc.route_target(route)} for route in item["routes"]],
         "Associations": [{"SubnetId": subnet_id}],
     }
-    return found, now, changed
+    return before, now, changed
+
+
+def forget_associations(existing, association_ids):
+    """Drop associations this run removes or replaces from the snapshot of the VPC's tables, so that the tables
+    converged after this one do not act on them again (a subnet moved back from another table of the list)."""
+    for table in existing:
+        table["Associations"] = [
+            a for a in table.get("Associations", []) if a.get("RouteTableAssociationId") not in association_ids
+        ]
 
 
 def remove_one(client, table):

@@ -88,3 +88,29 @@ def test_a_route_needs_exactly_one_target_before_any_call(aws):
     groups = [{"subnet_ids": ["subnet-1"], "routes": [{"dest": "0.0.0.0/0"}], "tags": {}}]
     with pytest.raises(AuroraDbError, match="needs one of gateway_id or nat_gateway_id"):
         mod.converge(FakeModule(route_tables=groups), client)
+
+
+def test_a_subnet_moved_to_another_table_of_the_list_is_associated_back_once(aws):
+    client, stub = aws("ec2")
+    subnets = [SUBNET, {"SubnetId": "subnet-2", "Tags": [{"Key": "Name", "Value": "v/PrivateSubnet2"}]}]
+    route = {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1", "Origin": "CreateRoute"}
+    first = {
+        "RouteTableId": "rtb-1",
+        "Tags": NAME,
+        "Routes": [LOCAL, route],
+        "Associations": [
+            {"RouteTableAssociationId": "a-1", "RouteTableId": "rtb-1", "SubnetId": "subnet-1"},
+            {"RouteTableAssociationId": "a-2", "RouteTableId": "rtb-1", "SubnetId": "subnet-2"},
+        ],
+    }
+    second = {"RouteTableId": "rtb-2", "Tags": subnets[1]["Tags"], "Routes": [LOCAL, route], "Associations": []}
+    stub.add_response("describe_subnets", {"Subnets": subnets}, {"Filters": FILTERS})
+    stub.add_response("describe_route_tables", {"RouteTables": [MAIN, first, second]}, {"Filters": FILTERS})
+    stub.add_response("disassociate_route_table", {}, {"AssociationId": "a-2"})
+    stub.add_response(
+        "associate_route_table", {"AssociationId": "a-3"}, {"RouteTableId": "rtb-2", "SubnetId": "subnet-2"}
+    )
+    groups = [{"subnet_ids": ["subnet-1", "subnet-2"], "routes": GROUPS[0]["routes"]}]
+    result = mod.converge(FakeModule(route_tables=groups), client)
+    assert result["changed"] and result["route_table_ids"] == ["rtb-1", "rtb-2"]
+    assert result["diff"]["before"]["v/PrivateSubnet1"]["subnet_ids"] == ["subnet-1", "subnet-2"]
