@@ -102,8 +102,8 @@ def compare_cluster(facts, names, expected):
 
     setting(
         "backup_retention",
-        verify._fmt_number(cluster.get("BackupRetentionPeriod")),
-        verify._fmt_number(expected["backup_retention_days"]),
+        verify.fmt_number(cluster.get("BackupRetentionPeriod")),
+        verify.fmt_number(expected["backup_retention_days"]),
     )
     setting("backup_window", cluster.get("PreferredBackupWindow"), expected["backup_window"])
     setting(
@@ -116,14 +116,14 @@ def compare_cluster(facts, names, expected):
         _onoff(cluster.get("DeletionProtection") is True),
         _onoff(bool(expected["deletion_protection"])),
     )
-    for key, live, wanted in verify.tag_differences(verify._tags(cluster.get("TagList")), expected["tags"]):
+    for key, live, wanted in verify.tag_differences(verify.tags_of(cluster.get("TagList")), expected["tags"]):
         setting(f"tag {key}", live if live is not None else ABSENT, wanted)
     group = cluster.get("DBClusterParameterGroup", "")
     params = facts.get("cluster_parameters") or {}
     for pname, pvalue in sorted(expected["cluster_parameters"].items()):
         got = params.get(pname)
-        want = verify._param_value(pvalue)
-        if got is None or verify._param_value(got) != want:
+        want = verify.param_value(pvalue)
+        if got is None or verify.param_value(got) != want:
             items.append(item("parameter_group", group, pname, got if got is not None else "unset", want))
     return items
 
@@ -167,17 +167,17 @@ def compare_alarms(facts, names, expected):
             "metric": metric,
             "comparison": comparison,
             "statistic": "Average",
-            "threshold": verify._fmt_number(threshold),
-            "period": verify._fmt_number(expected["alarm_period_seconds"]),
-            "evaluation_periods": verify._fmt_number(expected["alarm_evaluation_periods"]),
+            "threshold": verify.fmt_number(threshold),
+            "period": verify.fmt_number(expected["alarm_period_seconds"]),
+            "evaluation_periods": verify.fmt_number(expected["alarm_evaluation_periods"]),
         }
         live = {
             "metric": alarm.get("MetricName"),
             "comparison": alarm.get("ComparisonOperator"),
             "statistic": alarm.get("Statistic"),
-            "threshold": verify._fmt_number(alarm.get("Threshold")),
-            "period": verify._fmt_number(alarm.get("Period")),
-            "evaluation_periods": verify._fmt_number(alarm.get("EvaluationPeriods")),
+            "threshold": verify.fmt_number(alarm.get("Threshold")),
+            "period": verify.fmt_number(alarm.get("Period")),
+            "evaluation_periods": verify.fmt_number(alarm.get("EvaluationPeriods")),
         }
         items += [item("alarm", alarm_name, k, live[k], wanted[k]) for k in wanted if live[k] != wanted[k]]
     return items
@@ -195,8 +195,8 @@ def compare_secret(facts, names, expected):
     days = expected["secret_rotation_days"]
     enabled = secret.get("RotationEnabled") is True
     interval = verify.rotation_interval(secret.get("RotationRules"))
-    if not enabled or interval != verify._number(days):
-        live = f"every {verify._fmt_number(interval)} days" if enabled and interval else "off"
+    if not enabled or interval != verify.number(days):
+        live = f"every {verify.fmt_number(interval)} days" if enabled and interval else "off"
         items.append(item("secret", name, "rotation", live, f"every {days} days"))
     denies, text = verify.policy_denies_delete(facts.get("secret_policy"))
     if denies is not bool(expected["secret_deny_delete"]):

@@ -136,7 +136,7 @@ def summary(results):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _number(value):
+def number(value):
     """80, 80.0, '80' -> 80.0; anything else unchanged (so it compares unequal)."""
     try:
         return float(value)
@@ -144,12 +144,12 @@ def _number(value):
         return value
 
 
-def _fmt_number(value):
-    value = _number(value)
+def fmt_number(value):
+    value = number(value)
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
-def _param_value(value):
+def param_value(value):
     """Parameter values as RDS returns them (strings); booleans as 1/0 like RDS expects."""
     if isinstance(value, bool):
         return "1" if value else "0"
@@ -158,7 +158,8 @@ def _param_value(value):
     return str(value)
 
 
-def _tags(items):
+def tags_of(items):
+    """A TagList ([{Key, Value}]) as a dict."""
     return {t["Key"]: t["Value"] for t in items or []}
 
 
@@ -294,7 +295,7 @@ def check_cluster(facts, names, expected):
 
     results.append(
         check(
-            "cluster.port", _number(cluster.get("Port")) == _number(expected["port"]), expected["port"], cluster["Port"]
+            "cluster.port", number(cluster.get("Port")) == number(expected["port"]), expected["port"], cluster["Port"]
         )
         if "Port" in cluster
         else check("cluster.port", False, expected["port"], "no port")
@@ -314,7 +315,7 @@ def check_cluster(facts, names, expected):
     results.append(
         check(
             "cluster.backup_retention",
-            _number(retention) == _number(expected["backup_retention_days"]),
+            number(retention) == number(expected["backup_retention_days"]),
             f"{expected['backup_retention_days']} days",
             f"{retention} days",
         )
@@ -345,7 +346,7 @@ def check_cluster(facts, names, expected):
             "deletion protection " + ("on" if protection else "off"),
         )
     )
-    wrong_tags = tag_differences(_tags(cluster.get("TagList")), expected["tags"])
+    wrong_tags = tag_differences(tags_of(cluster.get("TagList")), expected["tags"])
     results.append(
         check(
             "cluster.tags",
@@ -359,11 +360,11 @@ def check_cluster(facts, names, expected):
     group = cluster.get("DBClusterParameterGroup", "")
     params = facts.get("cluster_parameters") or {}
     for pname, pvalue in sorted(expected["cluster_parameters"].items()):
-        want, got = _param_value(pvalue), params.get(pname)
+        want, got = param_value(pvalue), params.get(pname)
         results.append(
             check(
                 f"cluster.parameter.{pname}",
-                got is not None and _param_value(got) == want,
+                got is not None and param_value(got) == want,
                 f"{pname} = {want}",
                 f"{pname} = {got if got is not None else 'unset'} (in {group or 'no group'})",
             )
@@ -426,8 +427,8 @@ def check_instances(facts, names, expected):
 def _alarm_text(namespace, metric, comparison, threshold, statistic, evaluation_periods, period, dimensions):
     dims = ", ".join(f"{k}={v}" for k, v in sorted(dimensions.items())) or "no dimension"
     return (
-        f"{namespace} {metric} {comparison} {_fmt_number(threshold)} "
-        f"({statistic}, {_fmt_number(evaluation_periods)}x{_fmt_number(period)} s, {dims})"
+        f"{namespace} {metric} {comparison} {fmt_number(threshold)} "
+        f"({statistic}, {fmt_number(evaluation_periods)}x{fmt_number(period)} s, {dims})"
     )
 
 
@@ -476,7 +477,7 @@ def rotation_interval(rules):
     """Days between rotations from RotationRules, or None when neither form says so."""
     rules = rules or {}
     if rules.get("AutomaticallyAfterDays") is not None:
-        return _number(rules["AutomaticallyAfterDays"])
+        return number(rules["AutomaticallyAfterDays"])
     expression = (rules.get("ScheduleExpression") or "").strip().replace(" ", "")
     for unit, factor in (("days", 1), ("day", 1)):
         if expression.startswith("rate(") and expression.endswith(f"{unit})"):
@@ -524,7 +525,7 @@ def check_secret(facts, names, expected):
     results.append(
         check(
             "secret.rotation",
-            enabled and interval == _number(days),
+            enabled and interval == number(days),
             f"rotation enabled every {days} days",
             ("rotation enabled, " if enabled else "rotation disabled, ") + rules_text,
         )
@@ -564,7 +565,7 @@ def check_secret(facts, names, expected):
     wrong = []
     for k in SECRET_CONNECTION_KEYS:
         got = value.get(k)
-        same = _number(got) == _number(want[k]) if k == "port" else got == want[k]
+        same = number(got) == number(want[k]) if k == "port" else got == want[k]
         if not same or want[k] is None:
             wrong.append(f"{k}={got!r}" if k in value else f"{k} missing")
     results.append(
