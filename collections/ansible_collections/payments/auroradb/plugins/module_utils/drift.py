@@ -195,9 +195,10 @@ def compare_secret(facts, names, expected):
     days = expected["secret_rotation_days"]
     enabled = secret.get("RotationEnabled") is True
     interval = verify.rotation_interval(secret.get("RotationRules"))
-    if not enabled or interval != verify.number(days):
-        live = f"every {verify.fmt_number(interval)} days" if enabled and interval else "off"
-        items.append(item("secret", name, "rotation", live, f"every {days} days"))
+    live = f"every {verify.fmt_number(interval)} days" if enabled and interval else ("on" if enabled else "off")
+    wanted = f"every {days} days" if expected["secret_rotation_enabled"] else "off"
+    if live != wanted:
+        items.append(item("secret", name, "rotation", live, wanted))
     denies, text = verify.policy_denies_delete(facts.get("secret_policy"))
     if denies is not bool(expected["secret_deny_delete"]):
         want = f"denies {verify.DENIED_ACTION}" if expected["secret_deny_delete"] else "no deny"

@@ -57,7 +57,13 @@ SCOPE_EXPECTED = {
         "alarm_period_seconds",
         "alarm_evaluation_periods",
     ),
-    "secret": ("secret_username", "secret_description", "secret_rotation_days", "secret_deny_delete"),
+    "secret": (
+        "secret_username",
+        "secret_description",
+        "secret_rotation_enabled",
+        "secret_rotation_days",
+        "secret_deny_delete",
+    ),
 }
 EXPECTED_OPTIONS = tuple(key for keys in SCOPE_EXPECTED.values() for key in keys)
 # What each scope reads: resource names it needs, and which resources it describes.
@@ -522,11 +528,12 @@ def check_secret(facts, names, expected):
     rules_text = rules.get("ScheduleExpression") or (
         f"every {rules['AutomaticallyAfterDays']} days" if "AutomaticallyAfterDays" in rules else "no schedule"
     )
+    wanted = bool(expected["secret_rotation_enabled"])
     results.append(
         check(
             "secret.rotation",
-            enabled and interval == number(days),
-            f"rotation enabled every {days} days",
+            (enabled and interval == number(days)) if wanted else not enabled,
+            f"rotation enabled every {days} days" if wanted else "rotation disabled",
             ("rotation enabled, " if enabled else "rotation disabled, ") + rules_text,
         )
     )

@@ -119,10 +119,15 @@ options:
   secret_description:
     description: Expected description of the secret. Required for O(scope=secret).
     type: str
+  secret_rotation_enabled:
+    description:
+      - Whether the secret's rotation must be enabled (with the interval O(secret_rotation_days)) or disabled.
+      - Required for O(scope=secret).
+    type: bool
   secret_rotation_days:
     description:
-      - Expected rotation interval of the secret. Rotation must be enabled and the rules must say every so many
-        days, as C(AutomaticallyAfterDays) or as C(ScheduleExpression) C(rate(N days)).
+      - Expected rotation interval of the secret when O(secret_rotation_enabled). Rotation must be enabled and the
+        rules must say every so many days, as C(AutomaticallyAfterDays) or as C(ScheduleExpression) C(rate(N days)).
       - Required for O(scope=secret).
     type: int
   secret_deny_delete:
@@ -250,6 +255,7 @@ from ansible_collections.payments.auroradb.plugins.module_utils.errors import fa
 # Option types of the expected values; no defaults (each is required for its scope: verify.SCOPE_EXPECTED).
 EXPECTED_TYPES = (
     ("bool", ("key_rotation", "performance_insights", "deletion_protection", "secret_deny_delete")),
+    ("bool", ("secret_rotation_enabled",)),
     ("str", ("engine", "engine_version", "backup_window", "secret_username", "secret_description")),
     ("int", ("port", "backup_retention_days", "secret_rotation_days", "db_port")),
     ("int", ("alarm_period_seconds", "alarm_evaluation_periods")),

@@ -124,3 +124,12 @@ def test_no_secret_in_the_drift():
     facts["secret_value"]["password"] = "s3cr3t-Pa55w0rd"
     BROKEN["secret description"][0](facts)
     assert "s3cr3t" not in json.dumps(compare_all(facts))
+
+
+def test_rotation_wanted_off_is_drift_while_it_is_on_and_none_once_off():
+    facts = good_facts()
+    off = {"secret_rotation_enabled": False}
+    assert lines(facts, off) == [f"DRIFT secret {NAMES['secret']} rotation: every 30 days -> off"]
+    facts["secret"]["RotationEnabled"] = False
+    assert lines(facts, off) == []
+    assert lines(facts) == [f"DRIFT secret {NAMES['secret']} rotation: off -> every 30 days"]

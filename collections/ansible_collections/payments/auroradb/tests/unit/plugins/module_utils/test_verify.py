@@ -62,6 +62,7 @@ EXPECTED = {
     "secret": {
         "secret_username": "dbadmin",
         "secret_description": "Master credentials for Aurora PostgreSQL cluster",
+        "secret_rotation_enabled": True,
         "secret_rotation_days": 30,
         "secret_deny_delete": True,
     },
@@ -356,6 +357,22 @@ def test_rotation_schedule_other_forms_fail(rules):
     facts = good_facts()
     facts["secret"]["RotationRules"] = rules
     assert failed(facts) == ["secret.rotation"]
+
+
+def _secret_checks(facts, **overrides):
+    expected = {**EXPECTED["secret"], **overrides}
+    return {c["name"]: c for c in verify.evaluate(facts, NAMES, "secret", expected)}
+
+
+def test_rotation_switched_off_by_the_inventory_wants_it_off():
+    # auroradb_secret_rotation_enabled: false - attach.yml cancels the rotation; verify must expect exactly that
+    facts = good_facts()
+    on = _secret_checks(facts, secret_rotation_enabled=False)["secret.rotation"]
+    assert not on["passed"] and on["expected"] == "rotation disabled", on
+    facts["secret"]["RotationEnabled"] = False
+    off = _secret_checks(facts, secret_rotation_enabled=False)["secret.rotation"]
+    assert off["passed"] and off["found"].startswith("rotation disabled"), off
+    assert not _secret_checks(facts)["secret.rotation"]["passed"]  # and on when the inventory wants it on
 
 
 def test_secret_key_may_be_reported_as_key_id():
