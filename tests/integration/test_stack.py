@@ -61,20 +61,22 @@ def _run(cloud, playbook: str, *args: str, check: bool = True):
     return cloud.playbook(playbook, "-e", f"env_suffix={SUFFIX}", *args, check=check, inventory=INVENTORY)
 
 
-def _failures(output: str) -> str:
-    """The failed tasks of a run's output (with the task line before each), or its end."""
+def _tasks(output: str, marker, before: int, tail: int) -> str:
+    """The lines of a run's output that ``marker(line)`` picks, each with the ``before`` lines above it (its task),
+    or the run's last ``tail`` characters when none."""
     lines = output.splitlines()
-    found = [
-        "\n".join(lines[max(0, i - 3) : i + 1]) for i, line in enumerate(lines) if "fatal:" in line or "FAILED!" in line
-    ]
-    return "\n---\n".join(found)[-8000:] or output[-5000:]
+    found = ["\n".join(lines[max(0, i - before) : i + 1]) for i, line in enumerate(lines) if marker(line)]
+    return "\n---\n".join(found)[-8000:] or output[-tail:]
+
+
+def _failures(output: str) -> str:
+    """The failed tasks of a run's output, or its end."""
+    return _tasks(output, lambda line: "fatal:" in line or "FAILED!" in line, 3, 5000)
 
 
 def _changed(output: str) -> str:
-    """The tasks a run reports as changed (with the task line before each), or its end."""
-    lines = output.splitlines()
-    found = ["\n".join(lines[max(0, i - 2) : i + 1]) for i, line in enumerate(lines) if line.startswith("changed:")]
-    return "\n---\n".join(found)[-8000:] or output[-4000:]
+    """The tasks a run reports as changed, or its end."""
+    return _tasks(output, lambda line: line.startswith("changed:"), 2, 4000)
 
 
 def _under_faults(cloud, playbook: str, *args: str, seed: int, inventory: str | None = INVENTORY):
@@ -390,7 +392,7 @@ def test_one_broken_property_fails_exactly_its_check(stack, case):
 
 # ---------------------------------------------------------------------------------------------------------------
 # Changes made by hand, all at once (issue 15 item 5): drift.yml lists them, --check --diff shows them, verify.yml
-# fails their checks, site.yml repairs them (as many changes as its plan said), then no drift and verify passes.
+# fails their checks, site.yml repairs them (as many changes as its plan said), then no drift; verify.yml after it.
 # ---------------------------------------------------------------------------------------------------------------
 
 # dev keeps deletion protection off (inventories/dev) so that its teardown works; "switched off" needs an

@@ -133,3 +133,9 @@ def test_rotation_wanted_off_is_drift_while_it_is_on_and_none_once_off():
     facts["secret"]["RotationEnabled"] = False
     assert lines(facts, off) == []
     assert lines(facts) == [f"DRIFT secret {NAMES['secret']} rotation: off -> every 30 days"]
+
+
+def test_rotation_enabled_without_a_schedule_is_on_not_off():
+    facts = good_facts()
+    facts["secret"]["RotationRules"] = {}
+    assert lines(facts) == [f"DRIFT secret {NAMES['secret']} rotation: on -> every 30 days"]
