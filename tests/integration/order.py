@@ -4,7 +4,8 @@ Read from the request log of a converge and a teardown (one entry per request, i
 answered them; the playbook runs one task at a time); `test_demo.py` checks `make demo`'s, on a local cloud that
 runs AWS's timing model (so the waits really wait). The log must show:
 
-* converge: CreateDBCluster and every CreateDBInstance before the first read of each of these waits, which are
+* converge: CreateDBCluster and every CreateDBInstance before CreateNatGateway and CreateVpcEndpoint (the instances'
+  creation is the critical path; the gateways are not on it), and before the first read of each of these waits:
   - the NAT gateway's: the first DescribeNatGateways after CreateNatGateway (ec2_vpc_nat_gateway with wait: false
     reads no NAT gateway after creating one; its DescribeNatGateways before CreateNatGateway is its search for an
     existing gateway),
@@ -65,6 +66,8 @@ def check_converge(converge: list[dict], suffix: str) -> None:
             start=created_function,
         ),
     }
+    # The gateways and the endpoint (nothing the cluster needs) are requested only after the critical path's requests.
+    assert requested < min(created_nat, created_endpoint), "the NAT gateway or the endpoint was requested first"
     early = {name: index for name, index in waits.items() if index < requested}
     assert early == {}, f"waits read before the last cluster/instance request (#{requested}): {early}"
     # The schedule is set (RotateSecret tests the function) only once the function was seen Active.
