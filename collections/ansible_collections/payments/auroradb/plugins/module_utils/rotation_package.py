@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 import base64
 import hashlib
 import importlib.metadata
+import os
+import tempfile
 from pathlib import Path
 
 from ansible_collections.payments.auroradb.plugins.module_utils.lambda_zip import build_zip
@@ -84,3 +86,46 @@ def build_package(function_path, ca_bundle_path=None, pins=None):
 def code_sha256(data):
     """The digest Lambda reports as CodeSha256 (base64 of the SHA-256)."""
     return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
+
+
+ARGUMENT_SPEC = dict(
+    src=dict(type="path", required=True),
+    ca_bundle=dict(type="path", required=True),
+    dest=dict(type="path"),
+)
+
+
+def write_if_different(path, data):
+    """Write ``data`` to ``path`` atomically, unless the file already holds exactly that."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read() == data:
+                return
+    except FileNotFoundError:
+        pass
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    fd, partial = tempfile.mkstemp(dir=directory, prefix=".rotation-", suffix=".zip")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(partial, 0o644)
+    os.replace(partial, path)
+
+
+def package(params):
+    """The module's result for its parameters (ARGUMENT_SPEC); PackageError with the message on failure."""
+    for option in ("src", "ca_bundle"):
+        if not os.path.isfile(params[option]):
+            raise PackageError(f"{option}: {params[option]} is not a readable file")
+    try:
+        data = build_package(params["src"], params["ca_bundle"])
+    except (PackageError, OSError) as exc:
+        raise PackageError(f"cannot build the rotation package: {exc}") from exc
+    dest = params.get("dest") or os.path.join(
+        tempfile.gettempdir(), f"payments-auroradb-rotation-{hashlib.sha256(data).hexdigest()[:16]}.zip"
+    )
+    try:
+        write_if_different(dest, data)
+    except OSError as exc:
+        raise PackageError(f"cannot write {dest}: {exc}") from exc
+    return dict(changed=False, path=dest, code_sha256=code_sha256(data), handler=HANDLER, size=len(data))

@@ -37,6 +37,11 @@ options:
     type: path
 requirements:
   - pg8000, scramp, asn1crypto, python-dateutil and six installed at the pinned versions (requirements.txt)
+notes:
+  - On a host whose connection is C(local) (this collection's inventories), the collection's action plugin of the
+    same name runs this module's code in the controller's worker, without starting a module process; the driver is
+    then copied from the controller's Python, which the inventories also make the modules' interpreter
+    (C(ansible_python_interpreter=ansible_playbook_python)). On any other connection the module runs on the host.
 """
 
 EXAMPLES = r"""
@@ -68,60 +73,22 @@ size:
   type: int
 """
 
-import hashlib
-import os
-import tempfile
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.payments.auroradb.plugins.module_utils.rotation_package import (
-    HANDLER,
+    ARGUMENT_SPEC,
     PackageError,
-    build_package,
-    code_sha256,
+    package,
 )
 
 
-def write_if_different(path, data):
-    try:
-        with open(path, "rb") as handle:
-            if handle.read() == data:
-                return
-    except FileNotFoundError:
-        pass
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    fd, partial = tempfile.mkstemp(dir=directory, prefix=".rotation-", suffix=".zip")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.chmod(partial, 0o644)
-    os.replace(partial, path)
-
-
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            src=dict(type="path", required=True),
-            ca_bundle=dict(type="path", required=True),
-            dest=dict(type="path"),
-        ),
-        supports_check_mode=True,
-    )
-    for option in ("src", "ca_bundle"):
-        if not os.path.isfile(module.params[option]):
-            module.fail_json(msg=f"{option}: {module.params[option]} is not a readable file")
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     try:
-        data = build_package(module.params["src"], module.params["ca_bundle"])
-    except (PackageError, OSError) as exc:
-        module.fail_json(msg=f"cannot build the rotation package: {exc}")
-    dest = module.params["dest"] or os.path.join(
-        tempfile.gettempdir(), f"payments-auroradb-rotation-{hashlib.sha256(data).hexdigest()[:16]}.zip"
-    )
-    try:
-        write_if_different(dest, data)
-    except OSError as exc:
-        module.fail_json(msg=f"cannot write {dest}: {exc}")
-    module.exit_json(changed=False, path=dest, code_sha256=code_sha256(data), handler=HANDLER, size=len(data))
+        result = package(module.params)
+    except PackageError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -261,6 +261,9 @@ attributes:
     support: none
 notes:
   - The rules and their reasons live in C(plugins/module_utils/validation.py) of the collection.
+  - On a host whose connection is C(local) (this collection's inventories), the collection's action plugin of the
+    same name runs this module's code in the controller's worker, without starting a module process; on any other
+    connection the module runs on the host.
 """
 
 EXAMPLES = r"""

@@ -15,8 +15,8 @@ from ansible_collections.payments.auroradb.tests.unit.plugins.modules.test_valid
 )
 
 
-def run_action(args, transport="local"):
-    """Run the action plugin on a task with these arguments; return (result, the module-execution mock)."""
+def run_action(args, transport="local", action_class=ActionModule):
+    """Run an action plugin on a task with these arguments; return (result, the module-execution mock)."""
     task = MagicMock()
     task.args = args
     task.async_val = 0
@@ -24,7 +24,7 @@ def run_action(args, transport="local"):
     task.diff = False
     connection = MagicMock()
     connection.transport = transport
-    action = ActionModule(task, connection, MagicMock(), MagicMock(), MagicMock(), MagicMock())
+    action = action_class(task, connection, MagicMock(), MagicMock(), MagicMock(), MagicMock())
     action._execute_module = MagicMock(return_value={"changed": False, "ran": "module"})
     return action.run(task_vars={}), action._execute_module
 
