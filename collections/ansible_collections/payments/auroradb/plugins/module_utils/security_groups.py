@@ -29,7 +29,8 @@ from ansible_collections.payments.auroradb.plugins.module_utils.vpc import tag_s
 EC2SecurityGroupErrorHandler = error_handler("EC2", ["InvalidGroup.NotFound", "InvalidPermission.NotFound"])
 
 # Retries for calls about a group this run just created (EC2's eventual consistency), besides throttling and 5xx.
-FRESH_RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["InvalidGroup.NotFound"])
+# The rules of a new group may lag behind too (its default egress rule, revoked at once).
+FRESH_RETRY = AWSRetry.jittered_backoff(catch_extra_error_codes=["InvalidGroup.NotFound", "InvalidPermission.NotFound"])
 
 DEFAULT_GROUP = "default"
 ALL = "-1"
@@ -124,6 +125,15 @@ def permissions(rules: dict[tuple, str | None]) -> list[dict[str, Any]]:
     return list(grouped.values())
 
 
+def with_default_egress(group: dict[str, Any]) -> dict[str, Any]:
+    """A group just created, with AWS's allow-all egress rule even when the read-back does not show it yet (EC2 adds
+    it with the group; a describe may lag behind), so that it is revoked unless asked for."""
+    egress = current_rules(group, "egress")
+    if AWS_DEFAULT_EGRESS in egress:
+        return group
+    return {**group, "IpPermissionsEgress": permissions({**egress, AWS_DEFAULT_EGRESS: None})}
+
+
 def rule_key(rule: tuple) -> tuple:
     proto, low, high, kind, target = rule
     return (proto, low if low is not None else -1, high if high is not None else -1, kind, target)
@@ -203,10 +213,8 @@ def create(client, vpc_id: str, name: str, description: str, tags: dict[str, str
 
 @EC2SecurityGroupErrorHandler.common_error_handler("{action} the {direction} rules of {group_id}")
 def change_rules(client, action: str, direction: str, group_id: str, rules: dict, fresh: bool = False) -> None:
-    """``action``: ``authorize``, ``revoke`` (sent without descriptions) or ``describe`` (set the rules'
-    descriptions)."""
-    if action == "revoke":
-        rules = dict.fromkeys(rules)
+    """``action``: ``authorize``, ``revoke`` or ``describe`` (set the rules' descriptions). ``rules``: ``{rule:
+    description}``; a revoke sends each rule with the description it has (a rule is matched with it)."""
     method = {
         "authorize": f"authorize_security_group_{direction}",
         "revoke": f"revoke_security_group_{direction}",

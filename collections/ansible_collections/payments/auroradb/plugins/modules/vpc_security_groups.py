@@ -24,7 +24,7 @@ description:
   - The VPC's C(default) group can be listed to empty it (no rules) or set its rules; it is never created nor
     recreated, its description is not compared (it cannot change), and it gets only its own
     O(security_groups[].tags), not O(tags) nor a C(Name).
-  - A group's description cannot change: a different one is reported as a warning, the group is kept.
+  - A group's description cannot change; a different one is reported as a warning, the group is kept.
   - Nothing is deleted (the teardown removes the groups itself). Every AWS call retries throttling and server errors
     with jittered backoff; there is no fixed sleep.
 options:
@@ -60,7 +60,7 @@ options:
         type: list
         elements: dict
         default: []
-        suboptions: &rule
+        suboptions:
           proto:
             description: C(tcp), C(udp) or C(all) (every protocol and port).
             type: str
@@ -68,7 +68,7 @@ options:
           ports:
             description: Ports (C(5432)) or ranges (C(1024-65535)); none with C(all).
             type: list
-            elements: str
+            elements: raw
             default: []
           cidrs:
             description: IPv4 ranges the rule admits (ingress) or reaches (egress).
@@ -93,7 +93,34 @@ options:
         type: list
         elements: dict
         default: []
-        suboptions: *rule
+        suboptions:
+          proto:
+            description: C(tcp), C(udp) or C(all) (every protocol and port).
+            type: str
+            default: tcp
+          ports:
+            description: Ports (C(5432)) or ranges (C(1024-65535)); none with C(all).
+            type: list
+            elements: raw
+            default: []
+          cidrs:
+            description: IPv4 ranges the rule admits (ingress) or reaches (egress).
+            type: list
+            elements: str
+            default: []
+          group_ids:
+            description: Security group IDs the rule admits or reaches.
+            type: list
+            elements: str
+            default: []
+          group_names:
+            description: Names of other groups of O(security_groups) the rule admits or reaches.
+            type: list
+            elements: str
+            default: []
+          description:
+            description: The rule's description (each of its sources carries it); none keeps the one a rule has.
+            type: str
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -200,7 +227,7 @@ def find_or_create(module, client, items, existing):
             created[group_id] = item["name"]
     if created:
         for group in sg.read_fresh(client, list(created)):
-            current[created[group["GroupId"]]] = group
+            current[created[group["GroupId"]]] = sg.with_default_egress(group)
     return found, current, set(created.values())
 
 
@@ -271,7 +298,7 @@ def converge(module, client):
 def main():
     rule = dict(
         proto=dict(type="str", default="tcp"),
-        ports=dict(type="list", elements="str", default=[]),
+        ports=dict(type="list", elements="raw", default=[]),
         cidrs=dict(type="list", elements="str", default=[]),
         group_ids=dict(type="list", elements="str", default=[]),
         group_names=dict(type="list", elements="str", default=[]),

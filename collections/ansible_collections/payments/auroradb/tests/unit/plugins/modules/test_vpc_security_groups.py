@@ -195,3 +195,9 @@ def test_a_group_of_another_description_is_kept_with_a_warning(aws):
     module = FakeModule(security_groups=[ROTATION])
     assert not mod.converge(module, client)["changed"]
     assert "description cannot change" in module.warnings[0]
+
+
+def test_a_new_group_read_back_before_its_default_egress_shows_still_has_it_revoked():
+    lagging = group("sg-r", "rot", egress=[])
+    assert sg.current_rules(sg.with_default_egress(lagging), "egress") == {sg.AWS_DEFAULT_EGRESS: None}
+    assert sg.with_default_egress(group("sg-r", "rot")) == group("sg-r", "rot")
