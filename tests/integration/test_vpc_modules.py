@@ -281,7 +281,16 @@ def test_security_groups_lifecycle(localcloud, tmp_path, suffix):
     assert result["changed"] and not result.get("failed"), result
     assert result["group_ids"] == {rot: "", db: "", "default": default_id, endpoint: ""}
     assert result["diff"]["before"][rot] == {} and result["diff"]["after"]["default"]["egress"] == []
-    assert result["diff"]["after"][db]["ingress"][0]["group_id"] == f"(new group {rot})"
+    assert result["diff"]["after"][db]["ingress"] == [
+        {"proto": "tcp", "ports": "5432", "cidr": "10.62.0.0/16", "description": "allowed CIDRs"},
+        {
+            "proto": "tcp",
+            "ports": "5432",
+            "group_id": f"(new group {rot})",
+            "group_name": rot,
+            "description": "rotation function",
+        },
+    ]
     assert sorted(groups_of(ec2, vpc_id)) == ["default"] and mutating_ec2_calls(localcloud) == before
 
     # a killed run left the endpoint group (created with its Name tag, AWS's default egress rule, no ingress)
