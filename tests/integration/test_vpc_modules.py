@@ -10,6 +10,8 @@ A route table left by a killed run (tagged, no route, no subnet) is adopted, not
 
 from __future__ import annotations
 
+import copy
+
 SUBNETS = "payments.auroradb.vpc_subnets"
 ROUTE_TABLES = "payments.auroradb.vpc_route_tables"
 ZONES = ["us-east-1a", "us-east-1b"]
@@ -211,3 +213,148 @@ def test_subnets_and_route_tables_lifecycle(localcloud, tmp_path, suffix):
         assert not result["changed"] and not result.get("failed"), result
     main_tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
     assert len(main_tables) == 1  # the main table stays (it goes with the VPC)
+
+
+SECURITY_GROUPS = "payments.auroradb.vpc_security_groups"
+
+
+def groups_of(ec2, vpc_id) -> dict:
+    """Group name -> group."""
+    groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
+    return {group["GroupName"]: group for group in groups}
+
+
+def flat_rules(permissions) -> set:
+    """(proto, from, to, source, description) per source of each permission."""
+    rules = set()
+    for p in permissions:
+        ports = (p.get("FromPort"), p.get("ToPort")) if p["IpProtocol"] != "-1" else (None, None)
+        for r in p.get("IpRanges", []):
+            rules.add((p["IpProtocol"], *ports, r["CidrIp"], r.get("Description")))
+        for g in p.get("UserIdGroupPairs", []):
+            rules.add((p["IpProtocol"], *ports, g["GroupId"], g.get("Description")))
+        for r in p.get("Ipv6Ranges", []) + p.get("PrefixListIds", []):
+            rules.add((p["IpProtocol"], *ports, r.get("CidrIpv6") or r.get("PrefixListId"), r.get("Description")))
+    return rules
+
+
+def test_security_groups_lifecycle(localcloud, tmp_path, suffix):
+    """Check-mode create, create (adopting a group a killed run left), no-op re-runs, a rule added by hand reported
+    in check mode then revoked, the VPC's default group emptied; no deletion (the teardown deletes the groups)."""
+    ec2 = localcloud.client("ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.61.0.0/16")["Vpc"]["VpcId"]
+    rot, db, endpoint = (f"{kind}-sg-{suffix}" for kind in ("rot", "db", "endpoint"))
+    args = {
+        "vpc_id": vpc_id,
+        "tags": TAGS,
+        "security_groups": [
+            {
+                "name": rot,
+                "description": "rotation function",
+                "egress": [
+                    {"ports": [443], "cidrs": ["0.0.0.0/0"], "description": "Secrets Manager API"},
+                    {"ports": ["5432"], "cidrs": ["10.61.0.0/16"], "description": "PostgreSQL inside the VPC"},
+                ],
+            },
+            {
+                "name": db,
+                "description": "database",
+                "ingress": [
+                    {"ports": [5432], "group_names": [rot], "description": "rotation function"},
+                    {"ports": [5432], "cidrs": ["10.62.0.0/16"], "description": "allowed CIDRs"},
+                ],
+                "egress": [{"proto": "all", "cidrs": ["0.0.0.0/0"], "description": "all out"}],
+            },
+            {"name": "default"},
+            {
+                "name": endpoint,
+                "description": "endpoint",
+                "ingress": [{"ports": [443], "group_names": [rot], "description": "HTTPS from the function"}],
+            },
+        ],
+    }
+    default_id = groups_of(ec2, vpc_id)["default"]["GroupId"]
+
+    # check mode: every group reported, none created, no mutating call
+    before = mutating_ec2_calls(localcloud)
+    result = run(localcloud, tmp_path, SECURITY_GROUPS, args, "--check", "--diff")
+    assert result["changed"] and not result.get("failed"), result
+    assert result["group_ids"] == {rot: "", db: "", "default": default_id, endpoint: ""}
+    assert result["diff"]["before"][rot] == {} and result["diff"]["after"]["default"]["egress"] == []
+    assert result["diff"]["after"][db]["ingress"] == [
+        {"proto": "tcp", "ports": "5432", "cidr": "10.62.0.0/16", "description": "allowed CIDRs"},
+        {
+            "proto": "tcp",
+            "ports": "5432",
+            "group_id": f"(new group {rot})",
+            "group_name": rot,
+            "description": "rotation function",
+        },
+    ]
+    assert sorted(groups_of(ec2, vpc_id)) == ["default"] and mutating_ec2_calls(localcloud) == before
+
+    # a killed run left the endpoint group (created with its Name tag, AWS's default egress rule, no ingress)
+    spec = [{"ResourceType": "security-group", "Tags": [{"Key": "Name", "Value": endpoint}]}]
+    left = ec2.create_security_group(GroupName=endpoint, Description="endpoint", VpcId=vpc_id, TagSpecifications=spec)
+
+    # create: the left group adopted, every group's rules exactly those asked for, tagged, the default group empty
+    result = run(localcloud, tmp_path, SECURITY_GROUPS, args)
+    assert result["changed"] and not result.get("failed"), result
+    groups = groups_of(ec2, vpc_id)
+    assert sorted(groups) == sorted([rot, db, endpoint, "default"])
+    ids = {name: group["GroupId"] for name, group in groups.items()}
+    assert result["group_ids"] == ids and ids[endpoint] == left["GroupId"]
+    for name in (rot, db, endpoint):
+        assert tags_of(groups[name]) == {**TAGS, "Name": name}
+    assert tags_of(groups["default"]) == {}
+    assert flat_rules(groups[rot]["IpPermissions"]) == set()
+    assert flat_rules(groups[rot]["IpPermissionsEgress"]) == {
+        ("tcp", 443, 443, "0.0.0.0/0", "Secrets Manager API"),
+        ("tcp", 5432, 5432, "10.61.0.0/16", "PostgreSQL inside the VPC"),
+    }
+    assert flat_rules(groups[db]["IpPermissions"]) == {
+        ("tcp", 5432, 5432, ids[rot], "rotation function"),
+        ("tcp", 5432, 5432, "10.62.0.0/16", "allowed CIDRs"),
+    }
+    assert flat_rules(groups[db]["IpPermissionsEgress"]) == {("-1", None, None, "0.0.0.0/0", "all out")}
+    assert flat_rules(groups[endpoint]["IpPermissions"]) == {("tcp", 443, 443, ids[rot], "HTTPS from the function")}
+    assert flat_rules(groups[endpoint]["IpPermissionsEgress"]) == set()
+    assert groups["default"]["IpPermissions"] == [] and groups["default"]["IpPermissionsEgress"] == []
+
+    # check-mode re-run and re-run: no change, no mutating call
+    before = mutating_ec2_calls(localcloud)
+    for flags in (("--check",), ()):
+        result = run(localcloud, tmp_path, SECURITY_GROUPS, args, *flags)
+        assert not result["changed"] and result["group_ids"] == ids, result
+    assert mutating_ec2_calls(localcloud) == before
+
+    # a rule added by hand (PostgreSQL from anywhere): reported in check mode, no call; then revoked
+    ec2.authorize_security_group_ingress(
+        GroupId=ids[db],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    before = mutating_ec2_calls(localcloud)
+    result = run(localcloud, tmp_path, SECURITY_GROUPS, args, "--check", "--diff")
+    assert result["changed"] and mutating_ec2_calls(localcloud) == before, result
+    assert {"proto": "tcp", "ports": "5432", "cidr": "0.0.0.0/0"} in result["diff"]["before"][db]["ingress"]
+    assert result["diff"]["after"][db] == result["results"][1]
+    assert all(rule.get("cidr") != "0.0.0.0/0" for rule in result["diff"]["after"][db]["ingress"])
+    assert result["diff"]["before"][rot] == result["diff"]["after"][rot]
+    result = run(localcloud, tmp_path, SECURITY_GROUPS, args)
+    assert result["changed"] and not result.get("failed"), result
+    assert mutating_ec2_calls(localcloud)[len(before) :] == ["RevokeSecurityGroupIngress"]
+    assert flat_rules(groups_of(ec2, vpc_id)[db]["IpPermissions"]) == {
+        ("tcp", 5432, 5432, ids[rot], "rotation function"),
+        ("tcp", 5432, 5432, "10.62.0.0/16", "allowed CIDRs"),
+    }
+    result = run(localcloud, tmp_path, SECURITY_GROUPS, args)
+    assert not result["changed"], result
+
+    # a rule no longer asked for (with its description) is revoked
+    fewer = copy.deepcopy(args)
+    fewer["security_groups"][1]["ingress"].pop()
+    result = run(localcloud, tmp_path, SECURITY_GROUPS, fewer)
+    assert result["changed"] and not result.get("failed"), result
+    assert flat_rules(groups_of(ec2, vpc_id)[db]["IpPermissions"]) == {
+        ("tcp", 5432, 5432, ids[rot], "rotation function")
+    }
