@@ -15,16 +15,19 @@ from ansible_collections.payments.auroradb.tests.unit.plugins.modules.test_valid
 )
 
 
-def run_action(args, transport="local", action_class=ActionModule):
+def run_action(args, transport="local", action_class=ActionModule, check_mode=False, diff=False):
     """Run an action plugin on a task with these arguments; return (result, the module-execution mock)."""
     task = MagicMock()
     task.args = args
     task.async_val = 0
-    task.check_mode = False
-    task.diff = False
+    task.check_mode = check_mode
+    task.diff = diff
     connection = MagicMock()
     connection.transport = transport
-    action = action_class(task, connection, MagicMock(), MagicMock(), MagicMock(), MagicMock())
+    play_context = MagicMock()
+    play_context.check_mode = check_mode
+    play_context.diff = diff
+    action = action_class(task, connection, play_context, MagicMock(), MagicMock(), MagicMock())
     action._execute_module = MagicMock(return_value={"changed": False, "ran": "module"})
     return action.run(task_vars={}), action._execute_module
 
