@@ -110,10 +110,10 @@ def discover(root: Path) -> list[tuple[str, Path, str]]:
     A plain target (``<t>/tasks/main.yml`` or ``main.yaml``) runs once on localhost. A target that runs a role
     of its own per host of its ``inventory`` (``<t>/inventory`` and ``<t>/roles/<t>/``, as amazon.aws's runme.sh
     targets do; the role includes ``test_{{ inventory_hostname }}.yml``) gives one run per host with that file:
-    ``<t>/<host>``.
+    ``<t>/<host>``. ``setup_*`` directories are ansible-test's helper roles, not targets.
     """
     found = []
-    for path in sorted(p for p in root.iterdir() if p.is_dir()):
+    for path in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("setup_")):
         if any((path / "tasks" / main).is_file() for main in ("main.yml", "main.yaml")):
             found.append((path.name, path, "localhost"))
             continue
@@ -192,6 +192,11 @@ def run_target(
         endpoint_proc = start(against, tmp / "state")
         try:
             role = as_role(target, tmp / "roles")
+            # ansible-test's setup_* roles that a target includes by name (e.g. setup_ec2_vpc's cleanup.yml in
+            # an always: block) find amazon.aws's modules by short name the same way
+            for setup in sorted(target.parent.glob("setup_*")):
+                if setup.is_dir() and setup != target:
+                    as_role(setup, tmp / "roles")
             play = tmp / "play.yml"
             play.write_text(yaml.safe_dump(wrapper_play(role, host, endpoint_proc.endpoint, prefix, tmp, extra)))
             env = {
@@ -209,7 +214,7 @@ def run_target(
                 "ANSIBLE_CALLBACKS_ENABLED": "foreign_count",
                 "ANSIBLE_CALLBACK_PLUGINS": str(tmp / "callback_plugins"),
                 "ANSIBLE_NOCOLOR": "1",
-                "ANSIBLE_ROLES_PATH": str(target.parent),
+                "ANSIBLE_ROLES_PATH": str(tmp / "roles"),
                 "ANSIBLE_HOST_PATTERN_MISMATCH": "ignore",
                 "ANSIBLE_LOCALHOST_WARNING": "false",
                 "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
