@@ -297,6 +297,13 @@ GAPS: tuple[Gap, ...] = (
         (_PM + "test_key_rotation_reads_off_while_pending_deletion",),
     ),
     Gap(
+        "foreign-2",
+        "ec2",
+        "a gateway VPC endpoint reads PrivateDnsEnabled false (interface endpoints only have private DNS)",
+        ("hooks.compat:no_private_dns_on_gateway_endpoints",),
+        (_PM + "test_gateway_endpoints_have_no_private_dns",),
+    ),
+    Gap(
         "19",
         "rds",
         "ModifyDBSubnetGroup keeps the group (moto dropped it); unknown group / one AZ refused as on AWS",

@@ -265,6 +265,26 @@ def test_new_vpcs_have_the_default_dhcp_options(moto_or_cloud):
     ec2.delete_vpc(VpcId=second["VpcId"])
 
 
+# --------------------------------------------------------------------------------------------- EC2 (gap foreign-2)
+def test_gateway_endpoints_have_no_private_dns(moto_or_cloud):
+    ec2 = moto_or_cloud.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.43.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.43.0.0/24")["Subnet"]["SubnetId"]
+    gateway = ec2.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3", VpcEndpointType="Gateway")
+    interface = ec2.create_vpc_endpoint(
+        VpcId=vpc, ServiceName="com.amazonaws.us-east-1.secretsmanager", VpcEndpointType="Interface", SubnetIds=[subnet]
+    )
+    ids = [gateway["VpcEndpoint"]["VpcEndpointId"], interface["VpcEndpoint"]["VpcEndpointId"]]
+    described = {e["VpcEndpointId"]: e for e in ec2.describe_vpc_endpoints(VpcEndpointIds=ids)["VpcEndpoints"]}
+    # an interface endpoint gets private DNS unless asked otherwise, on moto as on AWS
+    assert interface["VpcEndpoint"]["PrivateDnsEnabled"] is True
+    assert described[ids[1]]["PrivateDnsEnabled"] is True
+    expected = moto_or_cloud.plain  # moto: true for a gateway endpoint too; AWS: false
+    assert gateway["VpcEndpoint"]["PrivateDnsEnabled"] is expected
+    assert described[ids[0]]["PrivateDnsEnabled"] is expected
+    ec2.delete_vpc_endpoints(VpcEndpointIds=ids)
+
+
 # --------------------------------------------------------------------------------------------- EC2 (gap 28)
 def test_deleted_nat_gateway_frees_its_elastic_ip(moto_or_cloud):
     ec2 = moto_or_cloud.client("ec2")

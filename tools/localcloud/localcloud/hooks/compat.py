@@ -150,6 +150,22 @@ def free_the_addresses_of_a_deleted_nat_gateway(env: Envelope, body: bytes) -> N
         disassociate_nat_addresses(backend, nat)
 
 
+@after("ec2", "CreateVpcEndpoint")
+def no_private_dns_on_gateway_endpoints(env: Envelope, body: bytes) -> bytes | None:
+    """Gap foreign-2 (EC2): private DNS is a feature of interface endpoints only (the EC2 API reference of
+    CreateVpcEndpoint, PrivateDnsEnabled); a gateway endpoint (S3, DynamoDB) reads PrivateDnsEnabled false on
+    AWS, as amazon.aws's ec2_vpc_endpoint integration target asserts. moto defaulted it to true for every type,
+    in the answer and in DescribeVpcEndpoints."""
+    from moto.ec2.models import ec2_backends
+
+    found = re.search(rb"<vpcEndpointId>([^<]+)</vpcEndpointId>", body)
+    endpoint = ec2_backends[ACCOUNT_ID][env.region].vpc_end_points.get(found.group(1).decode()) if found else None
+    if endpoint is None or (endpoint.vpc_endpoint_type or "Gateway").lower() == "interface":
+        return None
+    endpoint.private_dns_enabled = False
+    return body.replace(b"<privateDnsEnabled>true</privateDnsEnabled>", b"<privateDnsEnabled>false</privateDnsEnabled>")
+
+
 @after("ec2", *_EC2_DELETE_ID_PARAM)
 def forget_tags_of_deleted_resources(env: Envelope, body: bytes) -> None:
     """Gap 13 (EC2): a deleted resource's tags vanish on AWS; moto kept them, so DescribeTags listed ghosts.
