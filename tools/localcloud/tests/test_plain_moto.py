@@ -285,6 +285,25 @@ def test_gateway_endpoints_have_no_private_dns(moto_or_cloud):
     ec2.delete_vpc_endpoints(VpcEndpointIds=ids)
 
 
+# --------------------------------------------------------------------------------------------- EC2 (gap foreign-3)
+def test_deleted_vpc_endpoint_is_gone(moto_or_cloud):
+    ec2 = moto_or_cloud.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.44.0.0/16")["Vpc"]["VpcId"]
+    vpce = ec2.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3", VpcEndpointType="Gateway")
+    vpce = vpce["VpcEndpoint"]["VpcEndpointId"]
+    assert ec2.delete_vpc_endpoints(VpcEndpointIds=[vpce])["Unsuccessful"] == []
+    again = ec2.delete_vpc_endpoints(VpcEndpointIds=[vpce])["Unsuccessful"]
+    if moto_or_cloud.plain:  # kept in state "deleted", found by ID, deleted "successfully" again and again
+        assert again == []
+        assert ec2.describe_vpc_endpoints(VpcEndpointIds=[vpce])["VpcEndpoints"][0]["State"] == "deleted"
+        return
+    assert [(item["ResourceId"], item["Error"]["Code"]) for item in again] == [(vpce, "InvalidVpcEndpoint.NotFound")]
+    with pytest.raises(ClientError) as err:
+        ec2.describe_vpc_endpoints(VpcEndpointIds=[vpce])
+    assert err.value.response["Error"]["Code"] == "InvalidVpcEndpointId.NotFound"
+    assert vpce not in {e["VpcEndpointId"] for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]}
+
+
 # --------------------------------------------------------------------------------------------- EC2 (gap 28)
 def test_deleted_nat_gateway_frees_its_elastic_ip(moto_or_cloud):
     ec2 = moto_or_cloud.client("ec2")

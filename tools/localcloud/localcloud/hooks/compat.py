@@ -166,6 +166,39 @@ def no_private_dns_on_gateway_endpoints(env: Envelope, body: bytes) -> bytes | N
     return body.replace(b"<privateDnsEnabled>true</privateDnsEnabled>", b"<privateDnsEnabled>false</privateDnsEnabled>")
 
 
+@after("ec2", "DeleteVpcEndpoints")
+def deleted_endpoints_are_gone(env: Envelope, body: bytes) -> bytes | None:
+    """Gap foreign-3 (EC2): on AWS a deleted VPC endpoint is no longer found by its ID, and DeleteVpcEndpoints lists
+    an ID it does not know under Unsuccessful (as amazon.aws's ec2_vpc_endpoint integration target asserts: a
+    second delete reports no change, ec2_vpc_endpoint_info by that ID says it does not exist). moto kept the
+    endpoint for ever in state ``deleted`` and never answered an Unsuccessful item, so deleting again always
+    reported a change. Without a timing model the endpoint goes at once (``--timing aws``: hooks.timing
+    removes it once its deletion phases are over)."""
+    from moto.ec2.models import ec2_backends
+
+    from .timing import model
+
+    backend = ec2_backends[ACCOUNT_ID][env.region]
+    ids = [value for key, value in sorted(env.params.items()) if re.fullmatch(r"VpcEndpointId\.\d+", key)]
+    unknown = [vpce_id for vpce_id in ids if vpce_id not in backend.vpc_end_points]
+    if model() is None:
+        for vpce_id in ids:
+            endpoint = backend.vpc_end_points.get(vpce_id)
+            if endpoint is not None and endpoint.state == "deleted":
+                del backend.vpc_end_points[vpce_id]
+    if not unknown:
+        return None
+    items = b"".join(
+        b"<item><error><code>InvalidVpcEndpoint.NotFound</code><message>The VPC endpoint '%s' does not exist"
+        b"</message></error><resourceId>%s</resourceId></item>" % (vpce_id.encode(), vpce_id.encode())
+        for vpce_id in unknown
+    )
+    without = re.sub(rb"<unsuccessful\s*/>|<unsuccessful>\s*</unsuccessful>", b"", body)
+    return re.sub(
+        rb"</requestId>", lambda m: m.group(0) + b"<unsuccessful>" + items + b"</unsuccessful>", without, count=1
+    )
+
+
 @after("ec2", *_EC2_DELETE_ID_PARAM)
 def forget_tags_of_deleted_resources(env: Envelope, body: bytes) -> None:
     """Gap 13 (EC2): a deleted resource's tags vanish on AWS; moto kept them, so DescribeTags listed ghosts.
