@@ -311,6 +311,13 @@ GAPS: tuple[Gap, ...] = (
         (_PM + "test_deleted_vpc_endpoint_is_gone",),
     ),
     Gap(
+        "foreign-4",
+        "ec2",
+        "a deleted NAT gateway has its DeleteTime (DescribeNatGateways)",
+        ("hooks.compat:stamp_nat_gateway_delete_time",),
+        (_PM + "test_deleted_nat_gateway_has_a_delete_time",),
+    ),
+    Gap(
         "19",
         "rds",
         "ModifyDBSubnetGroup keeps the group (moto dropped it); unknown group / one AZ refused as on AWS",

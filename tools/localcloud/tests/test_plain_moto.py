@@ -322,6 +322,24 @@ def test_deleted_nat_gateway_frees_its_elastic_ip(moto_or_cloud):
     ec2.release_address(AllocationId=allocation)
 
 
+# --------------------------------------------------------------------------------------------- EC2 (gap foreign-4)
+def test_deleted_nat_gateway_has_a_delete_time(moto_or_cloud):
+    ec2 = moto_or_cloud.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.45.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.45.0.0/24")["Subnet"]["SubnetId"]
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)["NatGateway"]
+    assert "DeleteTime" not in nat  # on both, while it exists
+    ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])
+    deleted = ec2.describe_nat_gateways(NatGatewayIds=[nat["NatGatewayId"]])["NatGateways"][0]
+    assert deleted["State"] == "deleted"
+    if moto_or_cloud.plain:
+        assert "DeleteTime" not in deleted
+    else:
+        assert deleted["CreateTime"] <= deleted["DeleteTime"]
+    ec2.release_address(AllocationId=allocation)
+
+
 # --------------------------------------------------------------------------------------------- CloudWatch (gap 27)
 def test_deleted_alarm_takes_its_tags_along(moto_or_cloud):
     cloudwatch = moto_or_cloud.client("cloudwatch")

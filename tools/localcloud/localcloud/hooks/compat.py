@@ -137,6 +137,27 @@ def disassociate_nat_addresses(backend, nat) -> None:
             backend.disassociate_address(association_id=eip.association_id)
 
 
+def stamp_delete_time(nat) -> None:
+    """A NAT gateway that reached ``deleted`` has its DeleteTime (gap foreign-4; hooks.timing calls this too)."""
+    from moto.core.utils import iso_8601_datetime_with_milliseconds, utcnow
+
+    if getattr(nat, "delete_time", None) is None:
+        nat.delete_time = iso_8601_datetime_with_milliseconds(utcnow())
+
+
+@after("ec2", "DeleteNatGateway")
+def stamp_nat_gateway_delete_time(env: Envelope, body: bytes) -> None:
+    """Gap foreign-4 (EC2): DescribeNatGateways shows a deleted gateway's DeleteTime on AWS (the NatGateway shape's
+    "the date and time the NAT gateway was deleted, if applicable"); moto had no such field, so ec2_vpc_nat_gateway
+    with wait returned none and amazon.aws's ec2_vpc_nat_gateway target failed on plain moto and the local cloud.
+    With ``--timing aws`` it is set when the gateway reaches ``deleted`` (hooks.timing)."""
+    from moto.ec2.models import ec2_backends
+
+    nat = ec2_backends[ACCOUNT_ID][env.region].nat_gateways.get(env.param("NatGatewayId"))
+    if nat is not None and nat.state == "deleted":
+        stamp_delete_time(nat)
+
+
 @after("ec2", "DeleteNatGateway")
 def free_the_addresses_of_a_deleted_nat_gateway(env: Envelope, body: bytes) -> None:
     """Gap 28 (EC2): on AWS a deleted NAT gateway's elastic IP is disassociated (and stays allocated until released);
