@@ -265,7 +265,7 @@ def test_new_vpcs_have_the_default_dhcp_options(moto_or_cloud):
     ec2.delete_vpc(VpcId=second["VpcId"])
 
 
-# --------------------------------------------------------------------------------------------- EC2 (gap foreign-2)
+# --------------------------------------------------------------------------------------------- EC2 (gaps foreign-2, -5)
 def test_gateway_endpoints_have_no_private_dns(moto_or_cloud):
     ec2 = moto_or_cloud.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.43.0.0/16")["Vpc"]["VpcId"]
@@ -282,6 +282,9 @@ def test_gateway_endpoints_have_no_private_dns(moto_or_cloud):
     expected = moto_or_cloud.plain  # moto: true for a gateway endpoint too; AWS: false
     assert gateway["VpcEndpoint"]["PrivateDnsEnabled"] is expected
     assert described[ids[0]]["PrivateDnsEnabled"] is expected
+    # gap foreign-5: RequesterManaged false on AWS (an endpoint the account created); moto left it out
+    for endpoint in (gateway["VpcEndpoint"], interface["VpcEndpoint"], *described.values()):
+        assert endpoint.get("RequesterManaged") is (None if moto_or_cloud.plain else False)
     ec2.delete_vpc_endpoints(VpcEndpointIds=ids)
 
 

@@ -187,6 +187,23 @@ def no_private_dns_on_gateway_endpoints(env: Envelope, body: bytes) -> bytes | N
     return body.replace(b"<privateDnsEnabled>true</privateDnsEnabled>", b"<privateDnsEnabled>false</privateDnsEnabled>")
 
 
+@after("ec2", "CreateVpcEndpoint")
+def endpoints_are_not_requester_managed(env: Envelope, body: bytes) -> bytes | None:
+    """Gap foreign-5 (EC2): AWS answers RequesterManaged (false for an endpoint created by the account, true only for
+    one a service manages) in CreateVpcEndpoint and DescribeVpcEndpoints; moto left the field out, and amazon.aws's
+    ec2_vpc_endpoint integration target asserts ``requester_managed`` is there and false."""
+    from moto.ec2.models import ec2_backends
+
+    found = re.search(rb"<vpcEndpointId>([^<]+)</vpcEndpointId>", body)
+    endpoint = ec2_backends[ACCOUNT_ID][env.region].vpc_end_points.get(found.group(1).decode()) if found else None
+    if endpoint is None or getattr(endpoint, "requester_managed", None) is not None:
+        return None
+    endpoint.requester_managed = False
+    if b"<requesterManaged>" in body:
+        return None
+    return body.replace(found.group(0), found.group(0) + b"<requesterManaged>false</requesterManaged>", 1)
+
+
 @after("ec2", "DeleteVpcEndpoints")
 def deleted_endpoints_are_gone(env: Envelope, body: bytes) -> bytes | None:
     """Gap foreign-3 (EC2): on AWS a deleted VPC endpoint is no longer found by its ID, and DeleteVpcEndpoints lists
