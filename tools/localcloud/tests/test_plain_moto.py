@@ -325,6 +325,25 @@ def test_deleted_nat_gateway_frees_its_elastic_ip(moto_or_cloud):
     ec2.release_address(AllocationId=allocation)
 
 
+# --------------------------------------------------------------------------------------------- EC2 (gap foreign-6)
+def test_endpoint_outlives_its_deleted_route_table(moto_or_cloud):
+    ec2 = moto_or_cloud.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.46.0.0/16")["Vpc"]["VpcId"]
+    rtb = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    vpce = ec2.create_vpc_endpoint(
+        VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3", VpcEndpointType="Gateway", RouteTableIds=[rtb]
+    )["VpcEndpoint"]["VpcEndpointId"]
+    ec2.delete_route_table(RouteTableId=rtb)
+    if moto_or_cloud.plain:  # the endpoint keeps the deleted table and cannot be deleted any more
+        assert ec2.describe_vpc_endpoints(VpcEndpointIds=[vpce])["VpcEndpoints"][0]["RouteTableIds"] == [rtb]
+        with pytest.raises(ClientError) as err:
+            ec2.delete_vpc_endpoints(VpcEndpointIds=[vpce])
+        assert err.value.response["Error"]["Code"] == "InvalidRouteTableID.NotFound"
+        return
+    assert ec2.describe_vpc_endpoints(VpcEndpointIds=[vpce])["VpcEndpoints"][0]["RouteTableIds"] == []
+    assert ec2.delete_vpc_endpoints(VpcEndpointIds=[vpce])["Unsuccessful"] == []
+
+
 # --------------------------------------------------------------------------------------------- EC2 (gap foreign-4)
 def test_deleted_nat_gateway_has_a_delete_time(moto_or_cloud):
     ec2 = moto_or_cloud.client("ec2")

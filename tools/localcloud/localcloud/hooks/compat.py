@@ -204,6 +204,23 @@ def endpoints_are_not_requester_managed(env: Envelope, body: bytes) -> bytes | N
     return body.replace(found.group(0), found.group(0) + b"<requesterManaged>false</requesterManaged>", 1)
 
 
+@after("ec2", "DeleteRouteTable")
+def endpoints_forget_a_deleted_route_table(env: Envelope, body: bytes) -> None:
+    """Gap foreign-6 (EC2): a gateway endpoint no longer lists a route table that was deleted (on AWS deleting the
+    table takes the endpoint's association along; amazon.aws's ec2_vpc_endpoint target deletes the route tables,
+    then the endpoint). moto kept the ID, so DeleteVpcEndpoints then failed with InvalidRouteTableID.NotFound and
+    the endpoint could not be deleted at all."""
+    from moto.ec2.models import ec2_backends
+
+    backend = ec2_backends[ACCOUNT_ID][env.region]
+    table_id = env.param("RouteTableId")
+    if not table_id or table_id in backend.route_tables:
+        return
+    for endpoint in backend.vpc_end_points.values():
+        if table_id in (endpoint.route_table_ids or []):
+            endpoint.route_table_ids = [rtb for rtb in endpoint.route_table_ids if rtb != table_id]
+
+
 @after("ec2", "DeleteVpcEndpoints")
 def deleted_endpoints_are_gone(env: Envelope, body: bytes) -> bytes | None:
     """Gap foreign-3 (EC2): on AWS a deleted VPC endpoint is no longer found by its ID, and DeleteVpcEndpoints lists
