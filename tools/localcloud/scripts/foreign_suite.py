@@ -21,6 +21,8 @@ Writes ``<out>/summary.json`` and ``<out>/summary.md`` (per target and endpoint:
 failure) and each run's output under ``<out>/<against>/<target>.log``.
 
 ``--exclude NAME=REASON`` (or the built-in ``EXCLUDED``) lists targets that need what no emulator has.
+``--var NAME=VALUE`` overrides a target's default (e.g. the engine a target tests); such a run is named
+``<target>[NAME=VALUE]`` in the summary.
 """
 
 from __future__ import annotations
@@ -108,10 +110,10 @@ def discover(root: Path) -> list[tuple[str, Path, str]]:
     A plain target (``<t>/tasks/main.yml`` or ``main.yaml``) runs once on localhost. A target that runs a role
     of its own per host of its ``inventory`` (``<t>/inventory`` and ``<t>/roles/<t>/``, as amazon.aws's runme.sh
     targets do; the role includes ``test_{{ inventory_hostname }}.yml``) gives one run per host with that file:
-    ``<t>/<host>``.
+    ``<t>/<host>``. ``setup_*`` directories are ansible-test's helper roles, not targets.
     """
     found = []
-    for path in sorted(p for p in root.iterdir() if p.is_dir()):
+    for path in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("setup_")):
         if any((path / "tasks" / main).is_file() for main in ("main.yml", "main.yaml")):
             found.append((path.name, path, "localhost"))
             continue
@@ -143,7 +145,9 @@ def as_role(target: Path, roles: Path) -> Path:
     return role
 
 
-def wrapper_play(target: Path, host: str, endpoint: str, prefix: str, output_dir: Path) -> list[dict]:
+def wrapper_play(
+    target: Path, host: str, endpoint: str, prefix: str, output_dir: Path, extra: dict[str, str] | None = None
+) -> list[dict]:
     creds = {"access_key": "testing", "secret_key": "testing", "region": DEFAULT_REGION, "endpoint_url": endpoint}
     return [
         {
@@ -160,6 +164,7 @@ def wrapper_play(target: Path, host: str, endpoint: str, prefix: str, output_dir
                 "aws_secret_key": "testing",
                 "output_dir": str(output_dir),
                 "remote_tmp_dir": str(output_dir),
+                **(extra or {}),
             },
             "module_defaults": {"group/aws": creds, "group/amazon.aws.aws": creds},
             "roles": [{"role": str(target)}],
@@ -174,7 +179,9 @@ def start(against: str, state_dir: Path):
     return LocalCloud.up(state_dir, port=free_port(), env=env)
 
 
-def run_target(name: str, target: Path, host: str, against: str, out: Path, timeout: int) -> dict:
+def run_target(
+    name: str, target: Path, host: str, against: str, out: Path, timeout: int, extra: dict[str, str] | None = None
+) -> dict:
     import yaml
 
     with tempfile.TemporaryDirectory(prefix=f"foreign-{target.name}-") as tmp:
@@ -185,8 +192,13 @@ def run_target(name: str, target: Path, host: str, against: str, out: Path, time
         endpoint_proc = start(against, tmp / "state")
         try:
             role = as_role(target, tmp / "roles")
+            # ansible-test's setup_* roles that a target includes by name (e.g. setup_ec2_vpc's cleanup.yml in
+            # an always: block) find amazon.aws's modules by short name the same way
+            for setup in sorted(target.parent.glob("setup_*")):
+                if setup.is_dir() and setup != target:
+                    as_role(setup, tmp / "roles")
             play = tmp / "play.yml"
-            play.write_text(yaml.safe_dump(wrapper_play(role, host, endpoint_proc.endpoint, prefix, tmp)))
+            play.write_text(yaml.safe_dump(wrapper_play(role, host, endpoint_proc.endpoint, prefix, tmp, extra)))
             env = {
                 **os.environ,
                 "AWS_ENDPOINT_URL": endpoint_proc.endpoint,
@@ -202,7 +214,7 @@ def run_target(name: str, target: Path, host: str, against: str, out: Path, time
                 "ANSIBLE_CALLBACKS_ENABLED": "foreign_count",
                 "ANSIBLE_CALLBACK_PLUGINS": str(tmp / "callback_plugins"),
                 "ANSIBLE_NOCOLOR": "1",
-                "ANSIBLE_ROLES_PATH": str(target.parent),
+                "ANSIBLE_ROLES_PATH": str(tmp / "roles"),
                 "ANSIBLE_HOST_PATTERN_MISMATCH": "ignore",
                 "ANSIBLE_LOCALHOST_WARNING": "false",
                 "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
@@ -277,11 +289,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", default=[], help="run only these targets (repeatable)")
     parser.add_argument("--exclude", action="append", default=[], metavar="NAME=REASON")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per target run (default 600)")
+    parser.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a target default (play vars); the summary names the run <target>[NAME=VALUE,...]",
+    )
     parser.add_argument("--out", type=Path, default=Path("outputs/foreign-suite"))
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the endpoint (finally) when terminated
     kinds = args.against or list(AGAINST)
     excluded = {**EXCLUDED, **dict(item.split("=", 1) for item in args.exclude)}
+    extra = dict(item.split("=", 1) for item in args.var)
+    suffix = f"[{','.join(args.var)}]" if args.var else ""
     targets = discover(args.targets)
     if args.only:
         targets = [t for t in targets if t[0] in args.only or t[0].split("/")[0] in args.only]
@@ -291,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     summary.update(amazon_aws=collection_version(), date=time.strftime("%Y-%m-%d", time.gmtime()))
     summary["against"] = [k for k in AGAINST if k in set(kinds) | set(summary.get("against", []))]
     for name, target, host in targets:
+        name += suffix
         per = summary["targets"].setdefault(name, {})
         reason = next((why for prefix, why in excluded.items() if name.startswith(prefix)), None)
         if reason:
@@ -298,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         per.pop("excluded", None)
         for kind in kinds:
-            per[kind] = run_target(name, target, host, kind, args.out, args.timeout)
+            per[kind] = run_target(name, target, host, kind, args.out, args.timeout, extra)
             counts, first = per[kind]["counts"], per[kind]["first_failure"]
             print(f"{name:32} {kind:18} {counts} {per[kind]['seconds']}s", flush=True)
             if first:

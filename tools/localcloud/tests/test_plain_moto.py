@@ -265,6 +265,48 @@ def test_new_vpcs_have_the_default_dhcp_options(moto_or_cloud):
     ec2.delete_vpc(VpcId=second["VpcId"])
 
 
+# --------------------------------------------------------------------------------------------- EC2 (gaps foreign-2, -5)
+def test_gateway_endpoints_have_no_private_dns(moto_or_cloud):
+    ec2 = moto_or_cloud.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.43.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.43.0.0/24")["Subnet"]["SubnetId"]
+    gateway = ec2.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3", VpcEndpointType="Gateway")
+    interface = ec2.create_vpc_endpoint(
+        VpcId=vpc, ServiceName="com.amazonaws.us-east-1.secretsmanager", VpcEndpointType="Interface", SubnetIds=[subnet]
+    )
+    ids = [gateway["VpcEndpoint"]["VpcEndpointId"], interface["VpcEndpoint"]["VpcEndpointId"]]
+    described = {e["VpcEndpointId"]: e for e in ec2.describe_vpc_endpoints(VpcEndpointIds=ids)["VpcEndpoints"]}
+    # an interface endpoint gets private DNS unless asked otherwise, on moto as on AWS
+    assert interface["VpcEndpoint"]["PrivateDnsEnabled"] is True
+    assert described[ids[1]]["PrivateDnsEnabled"] is True
+    expected = moto_or_cloud.plain  # moto: true for a gateway endpoint too; AWS: false
+    assert gateway["VpcEndpoint"]["PrivateDnsEnabled"] is expected
+    assert described[ids[0]]["PrivateDnsEnabled"] is expected
+    # gap foreign-5: RequesterManaged false on AWS (an endpoint the account created); moto left it out
+    for endpoint in (gateway["VpcEndpoint"], interface["VpcEndpoint"], *described.values()):
+        assert endpoint.get("RequesterManaged") is (None if moto_or_cloud.plain else False)
+    ec2.delete_vpc_endpoints(VpcEndpointIds=ids)
+
+
+# --------------------------------------------------------------------------------------------- EC2 (gap foreign-3)
+def test_deleted_vpc_endpoint_is_gone(moto_or_cloud):
+    ec2 = moto_or_cloud.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.44.0.0/16")["Vpc"]["VpcId"]
+    vpce = ec2.create_vpc_endpoint(VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3", VpcEndpointType="Gateway")
+    vpce = vpce["VpcEndpoint"]["VpcEndpointId"]
+    assert ec2.delete_vpc_endpoints(VpcEndpointIds=[vpce])["Unsuccessful"] == []
+    again = ec2.delete_vpc_endpoints(VpcEndpointIds=[vpce])["Unsuccessful"]
+    if moto_or_cloud.plain:  # kept in state "deleted", found by ID, deleted "successfully" again and again
+        assert again == []
+        assert ec2.describe_vpc_endpoints(VpcEndpointIds=[vpce])["VpcEndpoints"][0]["State"] == "deleted"
+        return
+    assert [(item["ResourceId"], item["Error"]["Code"]) for item in again] == [(vpce, "InvalidVpcEndpoint.NotFound")]
+    with pytest.raises(ClientError) as err:
+        ec2.describe_vpc_endpoints(VpcEndpointIds=[vpce])
+    assert err.value.response["Error"]["Code"] == "InvalidVpcEndpointId.NotFound"
+    assert vpce not in {e["VpcEndpointId"] for e in ec2.describe_vpc_endpoints()["VpcEndpoints"]}
+
+
 # --------------------------------------------------------------------------------------------- EC2 (gap 28)
 def test_deleted_nat_gateway_frees_its_elastic_ip(moto_or_cloud):
     ec2 = moto_or_cloud.client("ec2")
@@ -280,6 +322,43 @@ def test_deleted_nat_gateway_frees_its_elastic_ip(moto_or_cloud):
         assert after.get("AssociationId") == in_use["AssociationId"]  # the gap: still "in use"
     else:
         assert "AssociationId" not in after and not after.get("NetworkInterfaceId")  # AWS: free, still allocated
+    ec2.release_address(AllocationId=allocation)
+
+
+# --------------------------------------------------------------------------------------------- EC2 (gap foreign-6)
+def test_endpoint_outlives_its_deleted_route_table(moto_or_cloud):
+    ec2 = moto_or_cloud.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.46.0.0/16")["Vpc"]["VpcId"]
+    rtb = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    vpce = ec2.create_vpc_endpoint(
+        VpcId=vpc, ServiceName="com.amazonaws.us-east-1.s3", VpcEndpointType="Gateway", RouteTableIds=[rtb]
+    )["VpcEndpoint"]["VpcEndpointId"]
+    ec2.delete_route_table(RouteTableId=rtb)
+    if moto_or_cloud.plain:  # the endpoint keeps the deleted table and cannot be deleted any more
+        assert ec2.describe_vpc_endpoints(VpcEndpointIds=[vpce])["VpcEndpoints"][0]["RouteTableIds"] == [rtb]
+        with pytest.raises(ClientError) as err:
+            ec2.delete_vpc_endpoints(VpcEndpointIds=[vpce])
+        assert err.value.response["Error"]["Code"] == "InvalidRouteTableID.NotFound"
+        return
+    assert ec2.describe_vpc_endpoints(VpcEndpointIds=[vpce])["VpcEndpoints"][0]["RouteTableIds"] == []
+    assert ec2.delete_vpc_endpoints(VpcEndpointIds=[vpce])["Unsuccessful"] == []
+
+
+# --------------------------------------------------------------------------------------------- EC2 (gap foreign-4)
+def test_deleted_nat_gateway_has_a_delete_time(moto_or_cloud):
+    ec2 = moto_or_cloud.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.45.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.45.0.0/24")["Subnet"]["SubnetId"]
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=subnet, AllocationId=allocation)["NatGateway"]
+    assert "DeleteTime" not in nat  # on both, while it exists
+    ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])
+    deleted = ec2.describe_nat_gateways(NatGatewayIds=[nat["NatGatewayId"]])["NatGateways"][0]
+    assert deleted["State"] == "deleted"
+    if moto_or_cloud.plain:
+        assert "DeleteTime" not in deleted
+    else:
+        assert deleted["CreateTime"] <= deleted["DeleteTime"]
     ec2.release_address(AllocationId=allocation)
 
 

@@ -137,6 +137,27 @@ def disassociate_nat_addresses(backend, nat) -> None:
             backend.disassociate_address(association_id=eip.association_id)
 
 
+def stamp_delete_time(nat) -> None:
+    """A NAT gateway that reached ``deleted`` has its DeleteTime (gap foreign-4; hooks.timing calls this too)."""
+    from moto.core.utils import iso_8601_datetime_with_milliseconds, utcnow
+
+    if getattr(nat, "delete_time", None) is None:
+        nat.delete_time = iso_8601_datetime_with_milliseconds(utcnow())
+
+
+@after("ec2", "DeleteNatGateway")
+def stamp_nat_gateway_delete_time(env: Envelope, body: bytes) -> None:
+    """Gap foreign-4 (EC2): DescribeNatGateways shows a deleted gateway's DeleteTime on AWS (the NatGateway shape's
+    "the date and time the NAT gateway was deleted, if applicable"); moto had no such field, so ec2_vpc_nat_gateway
+    with wait returned none and amazon.aws's ec2_vpc_nat_gateway target failed on plain moto and the local cloud.
+    With ``--timing aws`` it is set when the gateway reaches ``deleted`` (hooks.timing)."""
+    from moto.ec2.models import ec2_backends
+
+    nat = ec2_backends[ACCOUNT_ID][env.region].nat_gateways.get(env.param("NatGatewayId"))
+    if nat is not None and nat.state == "deleted":
+        stamp_delete_time(nat)
+
+
 @after("ec2", "DeleteNatGateway")
 def free_the_addresses_of_a_deleted_nat_gateway(env: Envelope, body: bytes) -> None:
     """Gap 28 (EC2): on AWS a deleted NAT gateway's elastic IP is disassociated (and stays allocated until released);
@@ -148,6 +169,89 @@ def free_the_addresses_of_a_deleted_nat_gateway(env: Envelope, body: bytes) -> N
     nat = backend.nat_gateways.get(env.param("NatGatewayId"))
     if nat is not None and nat.state == "deleted":
         disassociate_nat_addresses(backend, nat)
+
+
+@after("ec2", "CreateVpcEndpoint")
+def no_private_dns_on_gateway_endpoints(env: Envelope, body: bytes) -> bytes | None:
+    """Gap foreign-2 (EC2): private DNS is a feature of interface endpoints only (the EC2 API reference of
+    CreateVpcEndpoint, PrivateDnsEnabled); a gateway endpoint (S3, DynamoDB) reads PrivateDnsEnabled false on
+    AWS, as amazon.aws's ec2_vpc_endpoint integration target asserts. moto defaulted it to true for every type,
+    in the answer and in DescribeVpcEndpoints."""
+    from moto.ec2.models import ec2_backends
+
+    found = re.search(rb"<vpcEndpointId>([^<]+)</vpcEndpointId>", body)
+    endpoint = ec2_backends[ACCOUNT_ID][env.region].vpc_end_points.get(found.group(1).decode()) if found else None
+    if endpoint is None or (endpoint.vpc_endpoint_type or "Gateway").lower() == "interface":
+        return None
+    endpoint.private_dns_enabled = False
+    return body.replace(b"<privateDnsEnabled>true</privateDnsEnabled>", b"<privateDnsEnabled>false</privateDnsEnabled>")
+
+
+@after("ec2", "CreateVpcEndpoint")
+def endpoints_are_not_requester_managed(env: Envelope, body: bytes) -> bytes | None:
+    """Gap foreign-5 (EC2): AWS answers RequesterManaged (false for an endpoint created by the account, true only for
+    one a service manages) in CreateVpcEndpoint and DescribeVpcEndpoints; moto left the field out, and amazon.aws's
+    ec2_vpc_endpoint integration target asserts ``requester_managed`` is there and false."""
+    from moto.ec2.models import ec2_backends
+
+    found = re.search(rb"<vpcEndpointId>([^<]+)</vpcEndpointId>", body)
+    endpoint = ec2_backends[ACCOUNT_ID][env.region].vpc_end_points.get(found.group(1).decode()) if found else None
+    if endpoint is None or getattr(endpoint, "requester_managed", None) is not None:
+        return None
+    endpoint.requester_managed = False
+    if b"<requesterManaged>" in body:
+        return None
+    return body.replace(found.group(0), found.group(0) + b"<requesterManaged>false</requesterManaged>", 1)
+
+
+@after("ec2", "DeleteRouteTable")
+def endpoints_forget_a_deleted_route_table(env: Envelope, body: bytes) -> None:
+    """Gap foreign-6 (EC2): a gateway endpoint no longer lists a route table that was deleted (on AWS deleting the
+    table takes the endpoint's association along; amazon.aws's ec2_vpc_endpoint target deletes the route tables,
+    then the endpoint). moto kept the ID, so DeleteVpcEndpoints then failed with InvalidRouteTableID.NotFound and
+    the endpoint could not be deleted at all."""
+    from moto.ec2.models import ec2_backends
+
+    backend = ec2_backends[ACCOUNT_ID][env.region]
+    table_id = env.param("RouteTableId")
+    if not table_id or table_id in backend.route_tables:
+        return
+    for endpoint in backend.vpc_end_points.values():
+        if table_id in (endpoint.route_table_ids or []):
+            endpoint.route_table_ids = [rtb for rtb in endpoint.route_table_ids if rtb != table_id]
+
+
+@after("ec2", "DeleteVpcEndpoints")
+def deleted_endpoints_are_gone(env: Envelope, body: bytes) -> bytes | None:
+    """Gap foreign-3 (EC2): on AWS a deleted VPC endpoint is no longer found by its ID, and DeleteVpcEndpoints lists
+    an ID it does not know under Unsuccessful (as amazon.aws's ec2_vpc_endpoint integration target asserts: a
+    second delete reports no change, ec2_vpc_endpoint_info by that ID says it does not exist). moto kept the
+    endpoint for ever in state ``deleted`` and never answered an Unsuccessful item, so deleting again always
+    reported a change. Without a timing model the endpoint goes at once (``--timing aws``: hooks.timing
+    removes it once its deletion phases are over)."""
+    from moto.ec2.models import ec2_backends
+
+    from .timing import model
+
+    backend = ec2_backends[ACCOUNT_ID][env.region]
+    ids = [value for key, value in sorted(env.params.items()) if re.fullmatch(r"VpcEndpointId\.\d+", key)]
+    unknown = [vpce_id for vpce_id in ids if vpce_id not in backend.vpc_end_points]
+    if model() is None:
+        for vpce_id in ids:
+            endpoint = backend.vpc_end_points.get(vpce_id)
+            if endpoint is not None and endpoint.state == "deleted":
+                del backend.vpc_end_points[vpce_id]
+    if not unknown:
+        return None
+    items = b"".join(
+        b"<item><error><code>InvalidVpcEndpoint.NotFound</code><message>The VPC endpoint '%s' does not exist"
+        b"</message></error><resourceId>%s</resourceId></item>" % (vpce_id.encode(), vpce_id.encode())
+        for vpce_id in unknown
+    )
+    without = re.sub(rb"<unsuccessful\s*/>|<unsuccessful>\s*</unsuccessful>", b"", body)
+    return re.sub(
+        rb"</requestId>", lambda m: m.group(0) + b"<unsuccessful>" + items + b"</unsuccessful>", without, count=1
+    )
 
 
 @after("ec2", *_EC2_DELETE_ID_PARAM)

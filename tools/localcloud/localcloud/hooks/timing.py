@@ -257,9 +257,10 @@ def _delete_nat_gateway(original, backend, nat_gateway_id):
 
 
 def _nat_deleted(backend, nat) -> None:
-    from .compat import disassociate_nat_addresses
+    from .compat import disassociate_nat_addresses, stamp_delete_time
 
     nat.state = "deleted"
+    stamp_delete_time(nat)  # gap foreign-4
     disassociate_nat_addresses(backend, nat)  # gap 28, once the gateway is gone
 
 
