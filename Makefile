@@ -75,10 +75,10 @@ integration: setup  ## playbooks and modules against local clouds (bad input, li
 # The same tests in two parts: the shared stack (one lane of `make test`) and the rest (the other lane).
 INTEGRATION_STACK := tests/integration/test_stack.py
 integration-stack: setup  ## one shared stack: life cycle, verify.yml's checks, rotation, teardown, re-deploy
-	$(BIN)/python -m pytest -q $(INTEGRATION_STACK)
+	$(BIN)/python -m pytest -q --durations=0 --durations-min=10 $(INTEGRATION_STACK)
 
 integration-other: setup  ## every other integration test (bad input, the modules against a local cloud, `make demo`)
-	$(BIN)/python -m pytest -q tests/integration $(addprefix --ignore=,$(INTEGRATION_STACK))
+	$(BIN)/python -m pytest -q --durations=0 --durations-min=10 tests/integration $(addprefix --ignore=,$(INTEGRATION_STACK))
 
 builder-test: setup  ## execution environment: ansible-builder create writes a build context
 	$(BIN)/python -m pytest -q tests/test_execution_environment.py
