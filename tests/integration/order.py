@@ -11,9 +11,10 @@ runs AWS's timing model (so the waits really wait). The log must show:
     existing gateway),
   - the Secrets Manager endpoint's: the second DescribeVpcEndpoints after CreateVpcEndpoint (the first is
     ec2_vpc_endpoint's own read of the endpoint it has just created),
-  - the rotation function's: the first GetFunctionConfiguration of the function after CreateFunction
-    (amazon.aws.lambda_info; the lambda and lambda_policy modules read GetFunction and GetPolicy instead);
-  and RotateSecret only after the function's wait.
+  - the rotation function's: the first read of the function after CreateFunction, GetFunctionConfiguration
+    (amazon.aws.lambda_info, the wait) or GetFunction (amazon.aws.lambda's own read after the creation, whose answer
+    lets site.yml skip the wait when the function is Active already);
+  and RotateSecret only after that read.
 * teardown: every DeleteDBInstance before the first read of the wait for their deletion (the first
   DescribeDBInstances without an instance identifier: aurora_instances_wait filters by db-instance-id, while
   rds_instance reads one instance by its identifier); DeleteNatGateway and DeleteVpcEndpoints before that wait too,
@@ -29,6 +30,11 @@ def _is(entry: dict, action: str, rest: str | None = None) -> bool:
     if entry["action"] == action:
         return True
     return rest is not None and entry["action"].split("?")[0] == rest
+
+
+def _indexes(log: list[dict], action: str, rest: str | None = None) -> list[int]:
+    """Indexes of every successful request ``action`` (a REST one also by ``rest``)."""
+    return [i for i, entry in enumerate(log) if _is(entry, action, rest) and entry["status"] < 300]
 
 
 def _index(log: list[dict], action: str, rest: str | None = None, start: int = 0, nth: int = 1, **match) -> int:
@@ -56,15 +62,15 @@ def check_converge(converge: list[dict], suffix: str) -> None:
     created_nat = _index(converge, "CreateNatGateway")
     created_endpoint = _index(converge, "CreateVpcEndpoint")
     created_function = _index(converge, "CreateFunction", "POST /2015-03-31/functions")
+    path = f"GET /2015-03-31/functions/{function}"
+    reads = _indexes(converge, "GetFunctionConfiguration", f"{path}/configuration")
+    reads += _indexes(converge, "GetFunction", path)
+    function_reads = sorted(index for index in reads if index > created_function)
+    assert function_reads, "no read of the rotation function after its creation"
     waits = {
         "NAT gateway": _index(converge, "DescribeNatGateways", start=created_nat),
         "Secrets Manager endpoint": _index(converge, "DescribeVpcEndpoints", start=created_endpoint, nth=2),
-        "rotation function": _index(
-            converge,
-            "GetFunctionConfiguration",
-            f"GET /2015-03-31/functions/{function}/configuration",
-            start=created_function,
-        ),
+        "rotation function": function_reads[0],
     }
     # The gateways and the endpoint (nothing the cluster needs) are requested only after the critical path's requests.
     assert requested < min(created_nat, created_endpoint), "the NAT gateway or the endpoint was requested first"
