@@ -13,20 +13,15 @@ from ansible_collections.payments.auroradb.plugins.module_utils.json_file import
     JsonFileError,
     converge,
 )
-from ansible_collections.payments.auroradb.plugins.plugin_utils.local_action import (
-    LocalActionFailed,
-    LocalModuleAction,
-)
+from ansible_collections.payments.auroradb.plugins.plugin_utils.local_action import LocalModuleAction
 
 
 class ActionModule(LocalModuleAction):
     ARGUMENT_SPEC = ARGUMENT_SPEC
+    ERRORS = (JsonFileError,)
 
     def compute(self, params):
-        try:
-            result = converge(params, check_mode=self._play_context.check_mode)
-        except JsonFileError as exc:
-            raise LocalActionFailed(str(exc)) from exc
+        result = converge(params, check_mode=self._play_context.check_mode)
         if not self._play_context.diff:
             result.pop("diff")
         return result

@@ -14,17 +14,12 @@ from ansible_collections.payments.auroradb.plugins.module_utils.rotation_package
     PackageError,
     package,
 )
-from ansible_collections.payments.auroradb.plugins.plugin_utils.local_action import (
-    LocalActionFailed,
-    LocalModuleAction,
-)
+from ansible_collections.payments.auroradb.plugins.plugin_utils.local_action import LocalModuleAction
 
 
 class ActionModule(LocalModuleAction):
     ARGUMENT_SPEC = ARGUMENT_SPEC
+    ERRORS = (PackageError,)
 
     def compute(self, params):
-        try:
-            return package(params)
-        except PackageError as exc:
-            raise LocalActionFailed(str(exc)) from exc
+        return package(params)

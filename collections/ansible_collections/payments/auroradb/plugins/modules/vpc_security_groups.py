@@ -60,7 +60,7 @@ options:
         type: list
         elements: dict
         default: []
-        suboptions:
+        suboptions: &rule
           proto:
             description: C(tcp), C(udp) or C(all) (every protocol and port).
             type: str
@@ -93,34 +93,7 @@ options:
         type: list
         elements: dict
         default: []
-        suboptions:
-          proto:
-            description: C(tcp), C(udp) or C(all) (every protocol and port).
-            type: str
-            default: tcp
-          ports:
-            description: Ports (C(5432)) or ranges (C(1024-65535)); none with C(all).
-            type: list
-            elements: raw
-            default: []
-          cidrs:
-            description: IPv4 ranges the rule admits (ingress) or reaches (egress).
-            type: list
-            elements: str
-            default: []
-          group_ids:
-            description: Security group IDs the rule admits or reaches.
-            type: list
-            elements: str
-            default: []
-          group_names:
-            description: Names of other groups of O(security_groups) the rule admits or reaches.
-            type: list
-            elements: str
-            default: []
-          description:
-            description: The rule's description (each of its sources carries it); none keeps the one a rule has.
-            type: str
+        suboptions: *rule
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules

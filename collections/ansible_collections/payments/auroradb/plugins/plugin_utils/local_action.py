@@ -27,10 +27,15 @@ class LocalActionFailed(Exception):
 
 
 class LocalModuleAction(ActionBase):
-    """Subclasses set ARGUMENT_SPEC (the module's) and implement compute(params) -> the module's result dict."""
+    """Subclasses set ARGUMENT_SPEC (the module's) and implement compute(params) -> the module's result dict.
+
+    compute() fails the task by raising LocalActionFailed, or one of ERRORS (the module's own exception types, whose
+    message is the module's fail_json message).
+    """
 
     TRANSFERS_FILES = False
     ARGUMENT_SPEC: dict = {}
+    ERRORS: tuple = ()
 
     def compute(self, params: dict) -> dict:
         raise NotImplementedError
@@ -48,4 +53,6 @@ class LocalModuleAction(ActionBase):
             result.update(self.compute(checked.validated_parameters))
         except LocalActionFailed as exc:
             result.update(exc.extra, failed=True, msg=str(exc))
+        except self.ERRORS as exc:
+            result.update(failed=True, msg=str(exc))
         return result
