@@ -59,6 +59,9 @@ SETTINGS_SPEC = dict(
     alarm_actions=dict(type="raw"),
     ok_actions=dict(type="raw"),
     endpoint_url=dict(type="str", aliases=["aws_endpoint_url"]),
+    state=dict(type="str", choices=["present", "absent"]),
+    protected=dict(type="bool"),
+    confirm_destroy=dict(type="str", no_log=False),
 )
 
 # The variables themselves (see validation.declared_variables and check_variable_names).

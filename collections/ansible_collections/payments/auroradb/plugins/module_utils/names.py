@@ -38,6 +38,8 @@ NAME_TEMPLATES = (
     ("rotation_role", "payment-db-rotation-{sfx}", 64, "IAM role name"),
     ("parameter_group", "payment-db-params-{sfx}", 255, "DB cluster parameter group name"),
     ("lock_parameter", "/payments-auroradb/{sfx}/lock", 2048, "SSM parameter name (the run lock)"),
+    # the teardown's final snapshot is payment-db-final-<sfx>-<UTC timestamp, 14 digits>
+    ("final_snapshot_prefix", "payment-db-final-{sfx}", 255 - 15, "DB cluster snapshot identifier prefix"),
 )
 INSTANCE_TEMPLATE = "payment-db-cluster-{sfx}-{role}"
 INSTANCE_LIMIT = 63
@@ -165,6 +167,7 @@ def build_plan(settings):
     * env_suffix: names (instances for reader_count), tags (with the extra tags), export names, env_suffix
     * region: region and connection (with endpoint_url and profile); availability_zones (given or derived)
     * db_port: db_port
+    * protected: protected (a teardown then disables deletion protection and takes a final snapshot)
     * env_suffix with reader_count: instances, with their zones (availability_zones, else the region's)
     """
     plan = {}
@@ -184,6 +187,8 @@ def build_plan(settings):
         plan["availability_zones"] = availability_zones(region, given_zones)
     if settings.get("db_port") is not None:
         plan["db_port"] = settings["db_port"]
+    if settings.get("protected") is not None:
+        plan["protected"] = bool(settings["protected"])
     if suffix is not None and reader_count is not None and plan.get("availability_zones"):
         plan["instances"] = instances(suffix, plan["availability_zones"], reader_count)
     return plan

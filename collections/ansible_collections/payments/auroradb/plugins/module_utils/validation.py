@@ -71,6 +71,9 @@ VARIABLES = {
     "alarm_actions": "auroradb_monitoring_alarm_actions",
     "ok_actions": "auroradb_monitoring_ok_actions",
     "endpoint_url": "auroradb_aws_endpoint_url",
+    "state": "auroradb_state",
+    "protected": "auroradb_protected",
+    "confirm_destroy": "auroradb_confirm_destroy",
 }
 
 # Options that only give context to the checks of others (the opt-in for public CIDRs is checked with them).
@@ -974,7 +977,20 @@ def validate(settings):
         run(option, check)
     if "backup_window" in given and "maintenance_window" in given:
         problems.extend(check_windows_overlap(given["backup_window"], given["maintenance_window"]))
+    if given.get("state") == "absent" and given.get("protected"):
+        problems.extend(check_destroy_confirmed(given.get("confirm_destroy") or "", given.get("env_suffix")))
     return problems
+
+
+def check_destroy_confirmed(confirm, env_suffix):
+    """A protected environment is torn down only when the operator typed its suffix (-e auroradb_confirm_destroy)."""
+    if env_suffix is not None and confirm == env_suffix:
+        return []
+    return [
+        f"{_var('confirm_destroy')}: environment {env_suffix!r} is protected ({_var('protected')}: true), so "
+        f"teardown.yml removes it only with -e {_var('confirm_destroy')}={env_suffix} (got {confirm!r}); it then "
+        "turns deletion protection off and keeps a final cluster snapshot. Nothing was called or deleted"
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------------------

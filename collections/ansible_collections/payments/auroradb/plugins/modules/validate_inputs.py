@@ -230,6 +230,21 @@ options:
         O(region) given).
     type: str
     aliases: [aws_endpoint_url]
+  state:
+    description:
+      - The run's C(auroradb_state); with C(absent) (a teardown) and O(protected), O(confirm_destroy) must be
+        O(env_suffix).
+    type: str
+    choices: [present, absent]
+  protected:
+    description:
+      - C(auroradb_protected) - the environment is torn down only when the operator confirms it by name, and then
+        with a final snapshot. Copied into RV(plan.protected).
+    type: bool
+  confirm_destroy:
+    description:
+      - C(auroradb_confirm_destroy) - the suffix of the environment the operator means to tear down.
+    type: str
   argument_specs:
     description:
       - The parsed C(meta/argument_specs.yml) of every role; their options (all entry points) are the variables
@@ -425,6 +440,9 @@ plan:
     db_port:
       description: O(db_port).
       type: int
+    protected:
+      description: O(protected).
+      type: bool
     instances:
       description:
         - The DB instances, writer first (with O(env_suffix) and O(reader_count)); the writer in the first zone with

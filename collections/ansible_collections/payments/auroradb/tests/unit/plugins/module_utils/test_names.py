@@ -47,6 +47,7 @@ def test_derived_names_follow_the_contract():
         "rotation_log_group": "/aws/lambda/payment-db-rotation-dev",
         "parameter_group": "payment-db-params-dev",
         "lock_parameter": "/payments-auroradb/dev/lock",
+        "final_snapshot_prefix": "payment-db-final-dev",
     }
     assert names.derive_names("dev", 0)["reader_instances"] == []
     assert len(names.derive_names("dev", 5)["reader_instances"]) == 5

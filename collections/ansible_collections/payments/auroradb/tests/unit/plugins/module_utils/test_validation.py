@@ -59,6 +59,9 @@ GOOD = {
     "alarm_actions": [],
     "ok_actions": [],
     "endpoint_url": "http://127.0.0.1:4566",
+    "state": "present",
+    "protected": False,
+    "confirm_destroy": "",
 }
 
 
@@ -582,3 +585,25 @@ def test_misspelled_variable_names_the_closest_valid_one():
     assert problems[0].startswith("auroradb_aurora_readrs: ") and "auroradb_aurora_reader_count" in problems[0]
     assert problems[1].startswith("auroradb_zzz: ") and "did you mean" not in problems[1]
     assert validation.check_variable_names(known, known) == []
+
+
+@pytest.mark.parametrize(
+    ("state", "protected", "confirm", "refused"),
+    [
+        ("absent", True, "", True),
+        ("absent", True, "prod", True),  # another environment's name
+        ("absent", True, "DEV", True),
+        ("absent", True, "dev", False),
+        ("absent", False, "", False),
+        ("present", True, "", False),  # deploying a protected environment needs no confirmation
+    ],
+)
+def test_a_protected_teardown_needs_the_suffix_typed(state, protected, confirm, refused):
+    problems = problems_with(env_suffix="dev", state=state, protected=protected, confirm_destroy=confirm)
+    if not refused:
+        assert problems == []
+        return
+    assert len(problems) == 1
+    assert problems[0].startswith("auroradb_confirm_destroy: environment 'dev' is protected")
+    assert "-e auroradb_confirm_destroy=dev" in problems[0] and f"(got {confirm!r})" in problems[0]
+    assert "Nothing was called or deleted" in problems[0]

@@ -1,0 +1,77 @@
+"""The prod profile's teardown guard (issue 13), on inventories/local-prod (prod's settings on the local cloud).
+
+A protected environment's teardown stops before any AWS call unless the operator types its suffix
+(-e auroradb_confirm_destroy=<suffix>); confirmed, it turns the cluster's deletion protection off, keeps the final
+snapshot payment-db-final-<suffix>-<UTC timestamp> (waited for, never deleted), and keeps the key's and the secret's
+recovery windows: the snapshot is the only thing left that is not scheduled for deletion.
+
+    .venv/bin/python -m pytest -q tests/integration/test_teardown_guard.py
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from conftest import REPO, recap
+
+INVENTORY = "inventories/local-prod"
+HOST = "payments-local-prod"
+
+
+def test_protected_teardown_needs_the_suffix_and_keeps_a_final_snapshot(localcloud, suffix):
+    cloud = localcloud
+    cloud.playbook("site.yml", "-e", f"env_suffix={suffix}", inventory=INVENTORY)
+    rds = cloud.client("rds")
+    cluster_id = f"payment-db-cluster-{suffix}"
+    (cluster,) = rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"]
+    assert cluster["DeletionProtection"] is True and cluster["BackupRetentionPeriod"] == 35
+
+    for confirm in ([], ["-e", "auroradb_confirm_destroy=prod"]):  # none, and another environment's name
+        before = len(cloud.requests())
+        refused = cloud.playbook(
+            "teardown.yml", "-e", f"env_suffix={suffix}", *confirm, inventory=INVENTORY, check=False
+        )
+        assert refused.returncode != 0, refused.stdout[-3000:]
+        assert f"-e auroradb_confirm_destroy={suffix}" in refused.stdout, refused.stdout[-3000:]
+        assert cloud.requests()[before:] == []  # not one AWS call, not even a read
+    assert rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]["Status"] == "available"
+
+    before = len(cloud.requests())
+    done = cloud.playbook(
+        "teardown.yml", "-e", f"env_suffix={suffix}", "-e", f"auroradb_confirm_destroy={suffix}", inventory=INVENTORY
+    )
+    assert recap(done.stdout, HOST)["failed"] == 0
+    mutating = [r["action"] for r in cloud.requests()[before:] if r["mutating"] and r.get("service") == "rds"]
+    assert (
+        mutating.index("ModifyDBCluster")
+        < mutating.index("CreateDBClusterSnapshot")
+        < mutating.index("DeleteDBCluster")
+    )
+
+    (snapshot,) = rds.describe_db_cluster_snapshots(DBClusterIdentifier=cluster_id)["DBClusterSnapshots"]
+    assert re.fullmatch(rf"payment-db-final-{suffix}-\d{{14}}", snapshot["DBClusterSnapshotIdentifier"]), snapshot
+    assert snapshot["Status"] == "available" and snapshot["SnapshotType"] == "manual"
+    tags = rds.list_tags_for_resource(ResourceName=snapshot["DBClusterSnapshotArn"])["TagList"]
+    assert {"Key": "environment", "Value": suffix} in tags
+
+    check = subprocess.run(
+        [sys.executable, str(REPO / "tests" / "stack_check.py"), "absent", suffix, "--endpoint", cloud.endpoint],
+        capture_output=True,
+        text=True,
+        env=cloud.env,
+        check=False,
+    )
+    left = sorted(line for line in check.stdout.splitlines() if "left behind" in line)
+    # the snapshot, and what prod keeps recoverable: the secret (30-day recovery window) and the key's alias
+    assert left == [
+        "FAIL left behind: KMS alias",
+        f"FAIL left behind: cluster snapshot {snapshot['DBClusterSnapshotIdentifier']}",
+        "FAIL left behind: secret",
+    ], check.stdout
+    secret = cloud.client("secretsmanager").describe_secret(SecretId=f"payment-db-credentials-{suffix}")
+    assert "DeletedDate" in secret  # scheduled for deletion, recoverable for 30 days
+    kms = cloud.client("kms")
+    (alias,) = [a for a in kms.list_aliases()["Aliases"] if a["AliasName"] == f"alias/payment-db-{suffix}"]
+    assert kms.describe_key(KeyId=alias["TargetKeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
