@@ -6,6 +6,9 @@ the Secrets Manager side of RotateSecret is emulated.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import importlib.util
 import json
 import logging
@@ -295,3 +298,66 @@ def test_rotation_zip_is_byte_identical_and_self_contained(tmp_path):
     assert out.stdout.strip() == script.requirement_pin("pg8000") == "1.31.6"
     # The module_utils pins (what deployments package) follow requirements.txt.
     assert script.rotation_package.DRIVER_PINS["pg8000"] == script.requirement_pin("pg8000")
+
+
+def test_the_server_log_never_holds_the_new_password(harness, postgres):
+    """setSecret sends the password's SCRAM-SHA-256 verifier, never the password: with every statement logged
+    (log_statement = all, which log export would ship to CloudWatch Logs) the log has the ALTER USER, not the
+    password, and the new password logs in."""
+    h = harness
+    postgres.sql("ALTER SYSTEM SET log_statement = 'all'")
+    postgres.sql("SELECT pg_reload_conf()")
+    log = postgres.server.log
+    try:
+        start = log.stat().st_size
+        h.rotate()
+        written = log.read_bytes()[start:].decode("utf-8", "replace")
+    finally:
+        postgres.sql("ALTER SYSTEM RESET log_statement")
+        postgres.sql("SELECT pg_reload_conf()")
+    new = h.value_of("AWSCURRENT")["password"]
+    assert postgres.can_login("dbadmin", new)
+    statements = [line for line in written.splitlines() if "ALTER USER" in line]
+    assert statements, written[-2000:]  # the statement was logged...
+    assert all("SCRAM-SHA-256$4096:" in line for line in statements), statements
+    assert new not in written  # ...with the verifier, not the password
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "Alphanumeric0123456789abcdefXYZ",  # what GetRandomPassword gives (no punctuation)
+        "with spaces and !#%&'()*+,-./:;<=>?@[]^_`{|}~ punctuation",
+        "pässwörd-ÄÖÜ-日本語",  # non-ASCII: SASLprep (NFKC) applies
+        "\ufb01ve\u00a0pounds\u00ad",  # ligature (NFKC: fi), no-break space (a space), soft hyphen (removed)
+    ],
+)
+def test_the_verifier_lets_the_password_log_in(rotation_module, postgres, password):
+    verifier = rotation_module.scram_verifier(password)
+    assert password not in verifier and verifier.startswith("SCRAM-SHA-256$4096:")
+    postgres.sql(f"ALTER USER dbadmin WITH PASSWORD {pg8000.native.literal(verifier)}")
+    stored = postgres.sql("SELECT rolpassword FROM pg_authid WHERE rolname = 'dbadmin'")
+    assert verifier in stored  # kept as it was sent, not hashed again
+    assert postgres.can_login("dbadmin", password)
+    assert not postgres.can_login("dbadmin", password + "x")
+
+
+def test_the_verifier_is_postgresqls_own_format(rotation_module):
+    """RFC 7677's test vector: user 'user', password 'pencil', salt W22ZaJ0SNY7soEsUEjb6gQ==, 4096 iterations."""
+    module = rotation_module
+    salt = base64.b64decode("W22ZaJ0SNY7soEsUEjb6gQ==")
+    verifier = module.scram_verifier("pencil", salt=salt)
+    iterations_salt, keys = verifier[len("SCRAM-SHA-256$") :].split("$")
+    assert iterations_salt == "4096:W22ZaJ0SNY7soEsUEjb6gQ=="
+    stored_key, server_key = (base64.b64decode(part) for part in keys.split(":"))
+    # RFC 7677 section 3: ServerSignature = HMAC(ServerKey, AuthMessage) = 6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=
+    auth = (
+        b"n=user,r=rOprNGfwEbeRWgbNEkqO,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,"
+        b"i=4096,c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0"
+    )
+    signature = hmac.new(server_key, auth, hashlib.sha256).digest()
+    assert base64.b64encode(signature).decode() == "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+    # ClientProof = ClientKey XOR HMAC(StoredKey, AuthMessage) = dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=
+    proof = base64.b64decode("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
+    client_key = bytes(a ^ b for a, b in zip(proof, hmac.new(stored_key, auth, hashlib.sha256).digest(), strict=True))
+    assert hashlib.sha256(client_key).digest() == stored_key

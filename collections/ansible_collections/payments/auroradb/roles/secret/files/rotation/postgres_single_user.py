@@ -5,6 +5,8 @@ Implements the four steps of the Secrets Manager rotation protocol:
 createSecret  stores a new password as the AWSPENDING version (value from GetRandomPassword);
 setSecret     changes the password in the database (ALTER USER), logging in with AWSPENDING (already done),
               else AWSCURRENT, else AWSPREVIOUS (a previous attempt changed the password but did not finish);
+              the statement carries the password's SCRAM-SHA-256 verifier, computed here, never the password,
+              so no server log (log_statement = all, exported to CloudWatch Logs) can hold it;
 testSecret    logs in with AWSPENDING and runs SELECT 1;
 finishSecret  moves AWSCURRENT to the AWSPENDING version (the old one becomes AWSPREVIOUS).
 
@@ -21,10 +23,15 @@ Environment:
   EXCLUDE_CHARACTERS        extra characters to exclude from the password (default none)
 """
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
 import os
 import ssl
+import stringprep
+import unicodedata
 
 import boto3
 import pg8000.native
@@ -45,6 +52,9 @@ CONNECT_TIMEOUT = 5
 DEFAULT_PORT = 5432
 DEFAULT_DATABASE = "postgres"
 DEFAULT_CA_BUNDLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "rds-global-bundle.pem")
+# PostgreSQL's defaults for a SCRAM-SHA-256 secret (scram_iterations, SCRAM_DEFAULT_SALT_LEN).
+SCRAM_ITERATIONS = 4096
+SCRAM_SALT_BYTES = 16
 # SQLSTATE codes meaning "these credentials were not accepted".
 AUTH_FAILURE_CODES = ("28P01", "28000")
 
@@ -137,7 +147,8 @@ def set_secret(client, arn, token):
         )
 
     try:
-        conn.run(f"ALTER USER {identifier(pending['username'])} WITH PASSWORD {literal(pending['password'])}")
+        verifier = scram_verifier(pending["password"])
+        conn.run(f"ALTER USER {identifier(pending['username'])} WITH PASSWORD {literal(verifier)}")
     except DatabaseError as exc:
         # Report only the SQLSTATE: the server's message is not needed and must not carry the statement.
         raise RotationError(
@@ -187,6 +198,52 @@ def finish_secret(client, arn, token):
         kwargs["RemoveFromVersionId"] = current_version
     client.update_secret_version_stage(**kwargs)
     logger.info("finishSecret: moved AWSCURRENT from %s to %s for secret %s", current_version, token, arn)
+
+
+def scram_verifier(password, salt=None, iterations=SCRAM_ITERATIONS):
+    """The form in which PostgreSQL stores a SCRAM-SHA-256 password (RFC 5802, RFC 7677), built from the password:
+    ``SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>``. Given as the password of ALTER USER, PostgreSQL
+    stores it as it is; logging in with the password then works as if the password itself had been sent."""
+    salt = os.urandom(SCRAM_SALT_BYTES) if salt is None else salt
+    salted = hashlib.pbkdf2_hmac("sha256", saslprep(password), salt, iterations)
+    stored_key = hashlib.sha256(hmac.new(salted, b"Client Key", hashlib.sha256).digest()).digest()
+    server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+
+    def b64(data):
+        return base64.b64encode(data).decode("ascii")
+
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+
+
+def saslprep(password):
+    """The bytes PostgreSQL derives a SCRAM secret from (its pg_saslprep, RFC 4013): an ASCII password as it is;
+    otherwise non-ASCII spaces mapped to a space, characters commonly mapped to nothing removed, NFKC, and when the
+    result has a prohibited or unassigned character or breaks the bidirectional rules, the password as it is."""
+    raw = password.encode("utf-8")
+    if password.isascii():
+        return raw
+    mapped = "".join(" " if stringprep.in_table_c12(ch) else ch for ch in password if not stringprep.in_table_b1(ch))
+    text = unicodedata.ucd_3_2_0.normalize("NFKC", mapped)
+    prohibited = (
+        stringprep.in_table_a1,
+        stringprep.in_table_c12,
+        stringprep.in_table_c21_c22,
+        stringprep.in_table_c3,
+        stringprep.in_table_c4,
+        stringprep.in_table_c5,
+        stringprep.in_table_c6,
+        stringprep.in_table_c7,
+        stringprep.in_table_c8,
+        stringprep.in_table_c9,
+    )
+    if not text or any(check(ch) for ch in text for check in prohibited):
+        return raw
+    if any(stringprep.in_table_d1(ch) for ch in text):  # right-to-left text: RFC 3454 section 6
+        if any(stringprep.in_table_d2(ch) for ch in text) or not (
+            stringprep.in_table_d1(text[0]) and stringprep.in_table_d1(text[-1])
+        ):
+            return raw
+    return text.encode("utf-8")
 
 
 def generate_password(client):
