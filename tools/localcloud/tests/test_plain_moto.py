@@ -14,6 +14,7 @@ import sys
 
 import pytest
 from botocore.exceptions import ClientError
+from botocore.parsers import ResponseParserError
 
 from localcloud.testing import unique_name
 
@@ -387,3 +388,29 @@ def test_deleted_alarm_takes_its_tags_along(moto_or_cloud):
         assert tags == [{"Key": "environment", "Value": "old"}]
         return
     assert tags == []
+
+
+# --------------------------------------------------------------------------------------------- RDS events (gap 29)
+def test_modify_event_subscription(moto_or_cloud):
+    rds, sns = moto_or_cloud.client("rds"), moto_or_cloud.client("sns")
+    topics = [sns.create_topic(Name=unique_name("events"))["TopicArn"] for _ in range(2)]
+    name = unique_name("sub")
+    rds.create_event_subscription(
+        SubscriptionName=name, SnsTopicArn=topics[0], SourceType="db-cluster", EventCategories=["failover"]
+    )
+    change = dict(
+        SubscriptionName=name, SnsTopicArn=topics[1], EventCategories=["failure", "maintenance"], Enabled=False
+    )
+    if moto_or_cloud.plain:
+        with pytest.raises(ResponseParserError, match="500 Internal Server Error"):  # moto's NotImplementedError
+            rds.modify_event_subscription(**change)
+        return
+    answered = rds.modify_event_subscription(**change)["EventSubscription"]
+    (described,) = rds.describe_event_subscriptions(SubscriptionName=name)["EventSubscriptionsList"]
+    for subscription in (answered, described):
+        assert subscription["SnsTopicArn"] == topics[1] and subscription["Enabled"] is False
+        assert subscription["EventCategoriesList"] == ["failure", "maintenance"]
+        assert subscription["SourceType"] == "db-cluster" and subscription["CustSubscriptionId"] == name
+    with pytest.raises(ClientError) as err:
+        rds.modify_event_subscription(SubscriptionName=unique_name("none"), Enabled=True)
+    assert err.value.response["Error"]["Code"] == "SubscriptionNotFound"

@@ -349,3 +349,44 @@ def remember_secret_access(env: Envelope, body: bytes) -> None:
     today = datetime.datetime.now(datetime.UTC).date()
     midnight = datetime.datetime.combine(today, datetime.time(), tzinfo=datetime.UTC)
     secret.localcloud_last_accessed_date = int(midnight.timestamp())
+
+
+# Gap 29: moto 5.2.5 lacks ModifyEventSubscription (CreateEventSubscription, Describe and Delete it has).
+@before("rds", "ModifyEventSubscription")
+def modify_event_subscription(env: Envelope) -> None:
+    from xml.sax.saxutils import escape
+
+    from ..errors import AwsError
+    from .catalogue import respond
+
+    name = env.param("SubscriptionName")
+    subscription = rds_backend(env.region).event_subscriptions.get(name)
+    if subscription is None:
+        raise AwsError("SubscriptionNotFound", f"Subscription {name} not found.", status=404)
+    if env.param("SnsTopicArn"):
+        subscription.sns_topic_arn = env.param("SnsTopicArn")
+    if env.param("SourceType"):
+        subscription.source_type = env.param("SourceType")
+    categories = env.list_param("EventCategories")
+    if categories:
+        subscription.event_categories = categories
+    if env.param("Enabled") is not None:
+        subscription.enabled = _bool(env.param("Enabled"))
+
+    def items(tag, values):
+        return "".join(f"<{tag}>{escape(value)}</{tag}>" for value in values)
+
+    respond(
+        env.action,
+        "<EventSubscription>"
+        f"<CustomerAwsId>{ACCOUNT_ID}</CustomerAwsId>"
+        f"<CustSubscriptionId>{escape(name)}</CustSubscriptionId>"
+        f"<SnsTopicArn>{escape(subscription.sns_topic_arn or '')}</SnsTopicArn>"
+        f"<Status>{subscription.status}</Status>"
+        f"<SourceType>{escape(subscription.source_type or '')}</SourceType>"
+        f"<SourceIdsList>{items('SourceId', subscription.source_ids)}</SourceIdsList>"
+        f"<EventCategoriesList>{items('EventCategory', subscription.event_categories)}</EventCategoriesList>"
+        f"<Enabled>{'true' if subscription.enabled else 'false'}</Enabled>"
+        f"<EventSubscriptionArn>{escape(subscription.arn)}</EventSubscriptionArn>"
+        "</EventSubscription>",
+    )
