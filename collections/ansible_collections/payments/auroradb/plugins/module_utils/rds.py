@@ -83,6 +83,8 @@ class AuroraDbRDSErrorHandler(RDSErrorHandler):
                 "DBInstanceNotFoundFault",
                 "DBParameterGroupNotFound",
                 "DBParameterGroupNotFoundFault",
+                "SubscriptionNotFound",
+                "SubscriptionNotFoundFault",
             ]
         )
 
@@ -378,3 +380,45 @@ def modify_log_exports(client, cluster_identifier: str, change: dict[str, list[s
         ApplyImmediately=apply_immediately,
         aws_retry=True,
     )
+
+
+# -- Event subscriptions --------------------------------------------------------------------------------------
+
+
+@AuroraDbRDSErrorHandler.list_error_handler("describe event subscription {name}", None)
+def describe_event_subscription(client, name: str) -> dict[str, Any] | None:
+    """The DescribeEventSubscriptions entry of ``name``, or None when there is none."""
+    found = client.describe_event_subscriptions(SubscriptionName=name, aws_retry=True)["EventSubscriptionsList"]
+    return found[0] if found else None
+
+
+@AuroraDbRDSErrorHandler.common_error_handler("create event subscription {name}")
+def create_event_subscription(client, name: str, wanted: dict[str, Any], tags: dict[str, str]) -> dict[str, Any]:
+    return client.create_event_subscription(
+        SubscriptionName=name,
+        SnsTopicArn=wanted["sns_topic_arn"],
+        SourceType=wanted["source_type"],
+        EventCategories=wanted["event_categories"],
+        SourceIds=wanted["source_ids"],
+        Enabled=wanted["enabled"],
+        Tags=ansible_dict_to_boto3_tag_list(tags),
+        aws_retry=True,
+    )["EventSubscription"]
+
+
+@AuroraDbRDSErrorHandler.common_error_handler("change event subscription {name}")
+def modify_event_subscription(client, name: str, wanted: dict[str, Any]) -> dict[str, Any]:
+    return client.modify_event_subscription(
+        SubscriptionName=name,
+        SnsTopicArn=wanted["sns_topic_arn"],
+        SourceType=wanted["source_type"],
+        EventCategories=wanted["event_categories"],
+        Enabled=wanted["enabled"],
+        aws_retry=True,
+    )["EventSubscription"]
+
+
+@AuroraDbRDSErrorHandler.deletion_error_handler("delete event subscription {name}")
+def delete_event_subscription(client, name: str) -> bool:
+    client.delete_event_subscription(SubscriptionName=name, aws_retry=True)
+    return True
