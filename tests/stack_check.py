@@ -30,7 +30,7 @@ REF = {
 }
 
 
-SERVICES = ("ec2", "rds", "kms", "secretsmanager", "cloudwatch", "logs", "lambda", "iam", "ssm")
+SERVICES = ("ec2", "rds", "kms", "secretsmanager", "cloudwatch", "logs", "lambda", "iam", "ssm", "sns")
 
 
 class Checker:
@@ -392,6 +392,17 @@ class Checker:
             left.append("rotation function")
         if any(r["RoleName"] == f"payment-db-rotation-{sfx}" for r in iam.list_roles()["Roles"]):
             left.append("rotation role")
+        sns = self.c["sns"]
+        left += [
+            f"SNS topic {t['TopicArn']}"
+            for t in sns.list_topics()["Topics"]
+            if t["TopicArn"].rsplit(":", 1)[-1] == f"payment-db-alerts-{sfx}"
+        ]
+        left += [
+            f"event subscription {s['CustSubscriptionId']}"
+            for s in rds.describe_event_subscriptions()["EventSubscriptionsList"]
+            if s["CustSubscriptionId"].startswith("payment-db-") and s["CustSubscriptionId"].endswith(f"-events-{sfx}")
+        ]
         # The run lock: teardown releases (deletes) it at the end, like every other run.
         ssm = self.c["ssm"]
         lock = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [f"/payments-auroradb/{sfx}/lock"]}])

@@ -62,6 +62,8 @@ SETTINGS_SPEC = dict(
     state=dict(type="str", choices=["present", "absent"]),
     protected=dict(type="bool"),
     confirm_destroy=dict(type="str", no_log=False),
+    notifications=dict(type="bool"),
+    topic_subscriptions=dict(type="raw"),
 )
 
 # The variables themselves (see validation.declared_variables and check_variable_names).

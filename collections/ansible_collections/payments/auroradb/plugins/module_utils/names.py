@@ -38,6 +38,11 @@ NAME_TEMPLATES = (
     ("rotation_role", "payment-db-rotation-{sfx}", 64, "IAM role name"),
     ("parameter_group", "payment-db-params-{sfx}", 255, "DB cluster parameter group name"),
     ("lock_parameter", "/payments-auroradb/{sfx}/lock", 2048, "SSM parameter name (the run lock)"),
+    ("alerts_topic", "payment-db-alerts-{sfx}", 256, "SNS topic name"),
+    ("cluster_events", "payment-db-cluster-events-{sfx}", 255, "RDS event subscription name"),
+    ("instance_events", "payment-db-instance-events-{sfx}", 255, "RDS event subscription name"),
+    ("parameter_group_events", "payment-db-parameter-group-events-{sfx}", 255, "RDS event subscription name"),
+    ("security_group_events", "payment-db-security-group-events-{sfx}", 255, "RDS event subscription name"),
     # the teardown's final snapshot is payment-db-final-<sfx>-<UTC timestamp, 14 digits>
     ("final_snapshot_prefix", "payment-db-final-{sfx}", 255 - 15, "DB cluster snapshot identifier prefix"),
 )

@@ -74,6 +74,8 @@ VARIABLES = {
     "state": "auroradb_state",
     "protected": "auroradb_protected",
     "confirm_destroy": "auroradb_confirm_destroy",
+    "notifications": "auroradb_monitoring_notifications",
+    "topic_subscriptions": "auroradb_monitoring_topic_subscriptions",
 }
 
 # Options that only give context to the checks of others (the opt-in for public CIDRs is checked with them).
@@ -903,6 +905,43 @@ def check_ok_actions(value, region=None):
     return _check_actions("ok_actions", value, region)
 
 
+# What each protocol of an alerts topic subscription takes as endpoint (http is refused: alerts leave in clear text).
+TOPIC_ENDPOINTS = {
+    "email": (re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), "an e-mail address"),
+    "email-json": (re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), "an e-mail address"),
+    "https": (re.compile(r"^https://[^\s/]+(/\S*)?$"), "an https:// URL"),
+    "sqs": (re.compile(r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]+(\.fifo)?$"), "an SQS queue ARN"),
+    "lambda": (re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+(:[\w$-]+)?$"), "a Lambda ARN"),
+}
+
+
+def check_topic_subscriptions(value):
+    """Who the alerts topic notifies: a list of {protocol, endpoint}; https, never http."""
+    option = "topic_subscriptions"
+    shape = "a list of {protocol: email|email-json|https|sqs|lambda, endpoint: ...}"
+    if not isinstance(value, (list, tuple)):
+        return [_problem(option, f"must be {shape}", value)]
+    problems = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"protocol", "endpoint"}:
+            problems.append(
+                _problem(option, f"each subscription must be {{protocol, endpoint}}; the list is {shape}", item)
+            )
+            continue
+        protocol, endpoint = item["protocol"], item["endpoint"]
+        if protocol == "http":
+            problems.append(_problem(option, "http is refused: alerts would leave in clear text; use https", item))
+        elif protocol not in TOPIC_ENDPOINTS:
+            problems.append(_problem(option, f"protocol must be one of {', '.join(TOPIC_ENDPOINTS)}", item))
+        elif not isinstance(endpoint, str) or not TOPIC_ENDPOINTS[protocol][0].match(endpoint):
+            problems.append(
+                _problem(
+                    option, f"the endpoint of a {protocol} subscription must be {TOPIC_ENDPOINTS[protocol][1]}", item
+                )
+            )
+    return problems
+
+
 def check_endpoint_url(value):
     option = "endpoint_url"
     if isinstance(value, str) and (value == "" or ENDPOINT_URL_RE.match(value)):
@@ -943,6 +982,7 @@ _SINGLE_CHECKS = (
     ("rotation_wait_seconds", check_rotation_wait_seconds),
     ("period_seconds", check_period_seconds),
     ("endpoint_url", check_endpoint_url),
+    ("topic_subscriptions", check_topic_subscriptions),
 )
 
 

@@ -14,7 +14,7 @@ version_added: 0.1.0
 description:
   - Creates, updates or deletes a standard SNS topic found by name, encrypted at rest with O(kms_key_id)
     (C(KmsMasterKeyId)); C(community.aws.sns_topic) cannot set the key.
-  - The key's policy must let the publishers use it (C(kms:GenerateDataKey*), C(kms:Decrypt)): CloudWatch alarms
+  - The key's policy must let the publishers use it (C(kms:GenerateDataKey*), C(kms:Decrypt)), that is CloudWatch alarms
     (C(cloudwatch.amazonaws.com)) and RDS event notifications (C(events.rds.amazonaws.com)); the kms role's policy
     does.
   - Subscriptions are made the listed ones (O(purge_subscriptions)); an email subscription stays

@@ -245,6 +245,15 @@ options:
     description:
       - C(auroradb_confirm_destroy) - the suffix of the environment the operator means to tear down.
     type: str
+  notifications:
+    description: C(auroradb_monitoring_notifications) - the alerts topic and the RDS event subscriptions.
+    type: bool
+  topic_subscriptions:
+    description:
+      - C(auroradb_monitoring_topic_subscriptions) - who the alerts topic notifies, a list of C(protocol) (C(email),
+        C(email-json), C(https), C(sqs), C(lambda); never C(http)) and C(endpoint) (an address, an https URL or an
+        ARN of the protocol).
+    type: raw
   argument_specs:
     description:
       - The parsed C(meta/argument_specs.yml) of every role; their options (all entry points) are the variables

@@ -48,6 +48,11 @@ def test_derived_names_follow_the_contract():
         "parameter_group": "payment-db-params-dev",
         "lock_parameter": "/payments-auroradb/dev/lock",
         "final_snapshot_prefix": "payment-db-final-dev",
+        "alerts_topic": "payment-db-alerts-dev",
+        "cluster_events": "payment-db-cluster-events-dev",
+        "instance_events": "payment-db-instance-events-dev",
+        "parameter_group_events": "payment-db-parameter-group-events-dev",
+        "security_group_events": "payment-db-security-group-events-dev",
     }
     assert names.derive_names("dev", 0)["reader_instances"] == []
     assert len(names.derive_names("dev", 5)["reader_instances"]) == 5

@@ -62,6 +62,12 @@ GOOD = {
     "state": "present",
     "protected": False,
     "confirm_destroy": "",
+    "notifications": True,
+    "topic_subscriptions": [
+        {"protocol": "email", "endpoint": "payments-oncall@example.com"},
+        {"protocol": "https", "endpoint": "https://events.example.com/hooks/payments"},
+        {"protocol": "sqs", "endpoint": "arn:aws:sqs:us-east-1:123456789012:payments-alerts"},
+    ],
 }
 
 
@@ -607,3 +613,24 @@ def test_a_protected_teardown_needs_the_suffix_typed(state, protected, confirm, 
     assert problems[0].startswith("auroradb_confirm_destroy: environment 'dev' is protected")
     assert "-e auroradb_confirm_destroy=dev" in problems[0] and f"(got {confirm!r})" in problems[0]
     assert "Nothing was called or deleted" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("subscriptions", "fragment"),
+    [
+        ("oncall@example.com", "must be a list"),
+        ([{"protocol": "http", "endpoint": "http://hooks.example.com/x"}], "http is refused"),
+        (
+            [{"protocol": "email", "endpoint": "not-an-address"}],
+            "email subscription must be an e-mail address",
+        ),
+        ([{"protocol": "https", "endpoint": "ftp://x"}], "must be an https:// URL"),
+        ([{"protocol": "sqs", "endpoint": "payments-alerts"}], "must be an SQS queue ARN"),
+        ([{"protocol": "pigeon", "endpoint": "roof"}], "protocol must be one of"),
+        ([{"endpoint": "oncall@example.com"}], "each subscription must be {protocol, endpoint}"),
+    ],
+)
+def test_topic_subscriptions_are_refused_with_the_rule(subscriptions, fragment):
+    problems = problems_with(topic_subscriptions=subscriptions)
+    assert len(problems) == 1 and problems[0].startswith("auroradb_monitoring_topic_subscriptions: "), problems
+    assert fragment in problems[0]

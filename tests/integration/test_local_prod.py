@@ -1,5 +1,8 @@
-"""The prod profile's teardown guard (issue 13), on inventories/local-prod (prod's settings on the local cloud).
+"""The production profile (issue 13) on inventories/local-prod (prod's settings on the local cloud).
 
+It converges, and a second run changes nothing. Notifications: the alerts topic is encrypted with the stack's key,
+whose policy lets CloudWatch and RDS events use it; both alarms notify it on ALARM and on OK; the RDS event
+subscriptions send it the cluster's, the instances', the parameter groups' and the security groups' events.
 A protected environment's teardown stops before any AWS call unless the operator types its suffix
 (-e auroradb_confirm_destroy=<suffix>); confirmed, it turns the cluster's deletion protection off, keeps the final
 snapshot payment-db-final-<suffix>-<UTC timestamp> (waited for, never deleted), and keeps the key's and the secret's
@@ -10,6 +13,7 @@ recovery windows: the snapshot is the only thing left that is not scheduled for 
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -27,6 +31,11 @@ def test_protected_teardown_needs_the_suffix_and_keeps_a_final_snapshot(localclo
     cluster_id = f"payment-db-cluster-{suffix}"
     (cluster,) = rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"]
     assert cluster["DeletionProtection"] is True and cluster["BackupRetentionPeriod"] == 35
+    again = cloud.playbook("site.yml", "-e", f"env_suffix={suffix}", inventory=INVENTORY)
+    assert recap(again.stdout, HOST)["changed"] == 0, again.stdout[-4000:]
+    _notifications_are_wired(cloud, suffix)
+    verified = cloud.playbook("verify.yml", "-e", f"env_suffix={suffix}", inventory=INVENTORY)
+    assert recap(verified.stdout, HOST)["failed"] == 0
 
     for confirm in ([], ["-e", "auroradb_confirm_destroy=prod"]):  # none, and another environment's name
         before = len(cloud.requests())
@@ -75,3 +84,61 @@ def test_protected_teardown_needs_the_suffix_and_keeps_a_final_snapshot(localclo
     kms = cloud.client("kms")
     (alias,) = [a for a in kms.list_aliases()["Aliases"] if a["AliasName"] == f"alias/payment-db-{suffix}"]
     assert kms.describe_key(KeyId=alias["TargetKeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+
+
+def _notifications_are_wired(cloud, suffix):
+    kms, sns, cw, rds = (cloud.client(service) for service in ("kms", "sns", "cloudwatch", "rds"))
+    (alias,) = [a for a in kms.list_aliases()["Aliases"] if a["AliasName"] == f"alias/payment-db-{suffix}"]
+    key_arn = kms.describe_key(KeyId=alias["TargetKeyId"])["KeyMetadata"]["Arn"]
+    policy = json.loads(kms.get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"])
+    services = [s for s in policy["Statement"] if "Service" in s["Principal"]]
+    assert services and set(services[0]["Principal"]["Service"]) == {
+        "cloudwatch.amazonaws.com",
+        "events.rds.amazonaws.com",
+    }
+    assert set(services[0]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+
+    (topic,) = [
+        t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f":payment-db-alerts-{suffix}")
+    ]
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["KmsMasterKeyId"] == key_arn
+    endpoints = [
+        (s["Protocol"], s["Endpoint"]) for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    ]
+    assert endpoints == [("https", "https://alerts.payments.example.com/aurora")]  # inventories/local-prod's
+
+    alarms = cw.describe_alarms(AlarmNamePrefix="payment-db-")["MetricAlarms"]
+    alarms = [a for a in alarms if a["AlarmName"].endswith(f"-alarm-{suffix}")]
+    assert len(alarms) == 2
+    for alarm in alarms:
+        assert alarm["AlarmActions"] == [topic] and alarm["OKActions"] == [topic], alarm["AlarmName"]
+
+    found = {
+        s["CustSubscriptionId"]: s
+        for s in rds.describe_event_subscriptions()["EventSubscriptionsList"]
+        if s["CustSubscriptionId"].endswith(f"-events-{suffix}")
+    }
+    cluster, instances = (
+        f"payment-db-cluster-{suffix}",
+        [f"payment-db-cluster-{suffix}-{r}" for r in ("reader1", "reader2", "writer")],
+    )
+    expected = {
+        f"payment-db-cluster-events-{suffix}": (
+            "db-cluster",
+            [cluster],
+            {"failover", "failure", "maintenance", "notification"},
+        ),
+        f"payment-db-instance-events-{suffix}": (
+            "db-instance",
+            instances,
+            {"availability", "failure", "maintenance", "configuration change", "low storage", "recovery"},
+        ),
+        f"payment-db-parameter-group-events-{suffix}": ("db-parameter-group", [], {"configuration change"}),
+        f"payment-db-security-group-events-{suffix}": ("db-security-group", [], {"configuration change"}),
+    }
+    assert sorted(found) == sorted(expected)
+    for name, (source_type, source_ids, categories) in expected.items():
+        subscription = found[name]
+        assert subscription["SnsTopicArn"] == topic and subscription["Enabled"] is True, name
+        assert subscription["SourceType"] == source_type and sorted(subscription["SourceIdsList"]) == source_ids, name
+        assert set(subscription["EventCategoriesList"]) == categories, name
