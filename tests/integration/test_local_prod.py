@@ -36,6 +36,7 @@ def test_protected_teardown_needs_the_suffix_and_keeps_a_final_snapshot(localclo
     _notifications_are_wired(cloud, suffix)
     verified = cloud.playbook("verify.yml", "-e", f"env_suffix={suffix}", inventory=INVENTORY)
     assert recap(verified.stdout, HOST)["failed"] == 0
+    _minor_upgrades_are_kept(cloud, suffix)
 
     for confirm in ([], ["-e", "auroradb_confirm_destroy=prod"]):  # none, and another environment's name
         before = len(cloud.requests())
@@ -142,3 +143,22 @@ def _notifications_are_wired(cloud, suffix):
         assert subscription["SnsTopicArn"] == topic and subscription["Enabled"] is True, name
         assert subscription["SourceType"] == source_type and sorted(subscription["SourceIdsList"]) == source_ids, name
         assert set(subscription["EventCategoriesList"]) == categories, name
+
+
+def _minor_upgrades_are_kept(cloud, suffix):
+    """Instances take minor versions automatically and pin their CA; after AWS upgraded the cluster to 15.8 by itself
+    (done here through the RDS API, as the maintenance window would), a run keeps 15.8: changed=0 (the local cloud,
+    like RDS, refuses the downgrade to the inventory's 15.7) and verify.yml passes."""
+    rds = cloud.client("rds")
+    cluster_id = f"payment-db-cluster-{suffix}"
+    members = rds.describe_db_instances(Filters=[{"Name": "db-cluster-id", "Values": [cluster_id]}])["DBInstances"]
+    assert len(members) == 3
+    for member in members:
+        assert member["AutoMinorVersionUpgrade"] is True, member["DBInstanceIdentifier"]
+        assert member["CACertificateIdentifier"] == "rds-ca-rsa2048-g1", member["DBInstanceIdentifier"]
+    rds.modify_db_cluster(DBClusterIdentifier=cluster_id, EngineVersion="15.8", ApplyImmediately=True)
+    again = cloud.playbook("site.yml", "-e", f"env_suffix={suffix}", inventory=INVENTORY)
+    assert recap(again.stdout, HOST)["changed"] == 0, again.stdout[-4000:]
+    assert rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]["EngineVersion"] == "15.8"
+    verified = cloud.playbook("verify.yml", "-e", f"env_suffix={suffix}", inventory=INVENTORY)
+    assert recap(verified.stdout, HOST)["failed"] == 0

@@ -412,6 +412,14 @@ GAPS: tuple[Gap, ...] = (
         (_PM + "test_modify_event_subscription",),
     ),
     Gap(
+        "30",
+        "rds",
+        "ModifyDBCluster takes any EngineVersion; AWS refuses a downgrade and a new major version without"
+        " AllowMajorVersionUpgrade (InvalidParameterCombination)",
+        ("hooks.compat:refuse_engine_downgrade",),
+        (_PM + "test_cluster_engine_version_only_goes_up",),
+    ),
+    Gap(
         "ssm-1",
         "ssm",
         "PutParameter with Overwrite=false creates atomically: of two simultaneous calls one wins (the run lock)",

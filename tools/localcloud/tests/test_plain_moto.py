@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
-from localcloud.testing import unique_name
+from localcloud.testing import create_cluster, unique_name
 
 # --------------------------------------------------------------------------------------------- KMS (gaps 8, 18)
 # Every KMS action this stack sends with a KeyId, each given the key ARN; AWS accepts a key ID or key ARN in all.
@@ -414,3 +414,28 @@ def test_modify_event_subscription(moto_or_cloud):
     with pytest.raises(ClientError) as err:
         rds.modify_event_subscription(SubscriptionName=unique_name("none"), Enabled=True)
     assert err.value.response["Error"]["Code"] == "SubscriptionNotFound"
+
+
+# --------------------------------------------------------------------------------------------- RDS (gap 30)
+def test_cluster_engine_version_only_goes_up(moto_or_cloud):
+    rds = moto_or_cloud.client("rds")
+    cluster = create_cluster(rds)
+    rds.modify_db_cluster(DBClusterIdentifier=cluster, EngineVersion="15.8", ApplyImmediately=True)
+    assert rds.describe_db_clusters(DBClusterIdentifier=cluster)["DBClusters"][0]["EngineVersion"] == "15.8"
+    refused = [
+        {"EngineVersion": "15.7"},  # a downgrade
+        {"EngineVersion": "16.3"},  # a major version without the flag
+    ]
+    for change in refused:
+        if moto_or_cloud.plain:
+            rds.modify_db_cluster(DBClusterIdentifier=cluster, ApplyImmediately=True, **change)  # accepted
+            continue
+        with pytest.raises(ClientError) as err:
+            rds.modify_db_cluster(DBClusterIdentifier=cluster, ApplyImmediately=True, **change)
+        assert err.value.response["Error"]["Code"] == "InvalidParameterCombination", change
+    if not moto_or_cloud.plain:
+        assert rds.describe_db_clusters(DBClusterIdentifier=cluster)["DBClusters"][0]["EngineVersion"] == "15.8"
+        rds.modify_db_cluster(
+            DBClusterIdentifier=cluster, EngineVersion="16.3", AllowMajorVersionUpgrade=True, ApplyImmediately=True
+        )
+    rds.delete_db_cluster(DBClusterIdentifier=cluster, SkipFinalSnapshot=True)

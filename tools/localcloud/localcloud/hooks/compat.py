@@ -390,3 +390,29 @@ def modify_event_subscription(env: Envelope) -> None:
         f"<EventSubscriptionArn>{escape(subscription.arn)}</EventSubscriptionArn>"
         "</EventSubscription>",
     )
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version or ""))
+
+
+# Gap 30: moto 5.2.5 takes any EngineVersion in ModifyDBCluster: a downgrade, and a new major version without
+# AllowMajorVersionUpgrade. AWS refuses both (InvalidParameterCombination), which is what makes a minor version an
+# upgrade-only floor: a run that asked for 15.7 after AWS upgraded the cluster to 15.8 would fail on AWS.
+@before("rds", "ModifyDBCluster")
+def refuse_engine_downgrade(env: Envelope) -> None:
+    from ..errors import AwsError
+
+    wanted = env.param("EngineVersion")
+    cluster = rds_backend(env.region).clusters.get(env.param("DBClusterIdentifier") or "")
+    if not wanted or cluster is None or wanted == cluster.engine_version:
+        return
+    current = cluster.engine_version
+    if _version_key(wanted) < _version_key(current):
+        raise AwsError("InvalidParameterCombination", f"Cannot upgrade {cluster.engine} from {current} to {wanted}")
+    major_change = _version_key(wanted)[:1] != _version_key(current)[:1]
+    if major_change and (env.param("AllowMajorVersionUpgrade") or "").lower() != "true":
+        raise AwsError(
+            "InvalidParameterCombination",
+            "The AllowMajorVersionUpgrade flag must be present when upgrading to a new major version.",
+        )

@@ -422,3 +422,25 @@ def modify_event_subscription(client, name: str, wanted: dict[str, Any]) -> dict
 def delete_event_subscription(client, name: str) -> bool:
     client.delete_event_subscription(SubscriptionName=name, aws_retry=True)
     return True
+
+
+# -- Engine version as a floor ----------------------------------------------------------------------------------
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
+def meets_floor(current: str | None, floor: str) -> bool:
+    """True when ``current`` is ``floor`` or a later minor version of the same major version."""
+    if not current:
+        return False
+    have, want = _version_key(current), _version_key(floor)
+    return have[:1] == want[:1] and have >= want
+
+
+def engine_version_floor(floor: str, current: str | None = None) -> str:
+    """The engine version to ask for: the cluster's own when AWS upgraded it past ``floor`` within the major version
+    (automatic minor version upgrades; RDS refuses a downgrade), else ``floor`` (a new cluster, or a floor raised
+    above what runs: a minor upgrade)."""
+    return current if current and meets_floor(current, floor) else floor

@@ -183,3 +183,20 @@ def test_log_exports_are_sent_in_one_modify_call(aws):
         {"DBClusterIdentifier": "c", "CloudwatchLogsExportConfiguration": change, "ApplyImmediately": True},
     )
     rds.modify_log_exports(client, "c", change, True)
+
+
+@pytest.mark.parametrize(
+    ("floor", "current", "asked"),
+    [
+        ("15.7", None, "15.7"),  # a new cluster
+        ("15.7", "", "15.7"),
+        ("15.7", "15.7", "15.7"),
+        ("15.7", "15.8", "15.8"),  # AWS upgraded it: keep it, never a downgrade
+        ("15.7", "15.10", "15.10"),  # numeric, not text, order
+        ("15.9", "15.8", "15.9"),  # the floor was raised: a minor upgrade
+        ("16.3", "15.8", "16.3"),  # another major: the floor (RDS wants AllowMajorVersionUpgrade for it)
+    ],
+)
+def test_engine_version_floor(floor, current, asked):
+    assert rds.engine_version_floor(floor, current) == asked
+    assert rds.meets_floor(asked, floor)

@@ -688,3 +688,14 @@ def test_lines_say_pass_or_fail_with_expected_and_found():
     assert lines["cluster.backup_window"] == "PASS  cluster.backup_window  03:00-04:00"
     summary = verify.summary(evaluate_all(facts))
     assert summary["failed"] == 1 and summary["failed_checks"] == ["cluster.backup_retention"]
+
+
+@pytest.mark.parametrize(
+    ("running", "passes"),
+    [("15.7", True), ("15.8", True), ("15.10", True), ("15.6", False), ("16.1", False), ("14.9", False)],
+)
+def test_the_engine_version_is_a_floor_within_its_major(running, passes):
+    """AWS upgrades minor versions by itself (auto minor version upgrade): a later 15.x still passes a 15.7 floor."""
+    facts = good_facts()
+    _set(("cluster", "EngineVersion"), running)(facts)
+    assert ("cluster.engine" not in failed(facts)) is passes
