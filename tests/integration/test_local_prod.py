@@ -34,6 +34,7 @@ def test_protected_teardown_needs_the_suffix_and_keeps_a_final_snapshot(localclo
     again = cloud.playbook("site.yml", "-e", f"env_suffix={suffix}", inventory=INVENTORY)
     assert recap(again.stdout, HOST)["changed"] == 0, again.stdout[-4000:]
     _notifications_are_wired(cloud, suffix)
+    _logs_are_encrypted_and_kept_a_year(cloud, suffix)
     verified = cloud.playbook("verify.yml", "-e", f"env_suffix={suffix}", inventory=INVENTORY)
     assert recap(verified.stdout, HOST)["failed"] == 0
     _minor_upgrades_are_kept(cloud, suffix)
@@ -162,3 +163,21 @@ def _minor_upgrades_are_kept(cloud, suffix):
     assert rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]["EngineVersion"] == "15.8"
     verified = cloud.playbook("verify.yml", "-e", f"env_suffix={suffix}", inventory=INVENTORY)
     assert recap(verified.stdout, HOST)["failed"] == 0
+
+
+def _logs_are_encrypted_and_kept_a_year(cloud, suffix):
+    """The cluster's and the rotation function's log groups: created by the roles, with the stack's key, 365 days."""
+    kms, logs = cloud.client("kms"), cloud.client("logs")
+    (alias,) = [a for a in kms.list_aliases()["Aliases"] if a["AliasName"] == f"alias/payment-db-{suffix}"]
+    key_arn = kms.describe_key(KeyId=alias["TargetKeyId"])["KeyMetadata"]["Arn"]
+    policy = json.loads(kms.get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"])
+    assert any(s["Principal"].get("Service") == "logs.us-east-1.amazonaws.com" for s in policy["Statement"])
+    for name in (
+        f"/aws/rds/cluster/payment-db-cluster-{suffix}/postgresql",
+        f"/aws/lambda/payment-db-rotation-{suffix}",
+    ):
+        groups = [
+            g for g in logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"] if g["logGroupName"] == name
+        ]
+        assert len(groups) == 1, name
+        assert groups[0].get("kmsKeyId") == key_arn and groups[0].get("retentionInDays") == 365, groups[0]

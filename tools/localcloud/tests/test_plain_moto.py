@@ -439,3 +439,29 @@ def test_cluster_engine_version_only_goes_up(moto_or_cloud):
             DBClusterIdentifier=cluster, EngineVersion="16.3", AllowMajorVersionUpgrade=True, ApplyImmediately=True
         )
     rds.delete_db_cluster(DBClusterIdentifier=cluster, SkipFinalSnapshot=True)
+
+
+# --------------------------------------------------------------------------------------------- Logs (gap 31)
+def test_log_group_kms_key_changes_in_place(moto_or_cloud):
+    logs, kms = moto_or_cloud.client("logs"), moto_or_cloud.client("kms")
+    key = kms.create_key()["KeyMetadata"]["Arn"]
+    name = "/payments/" + unique_name("group")
+    logs.create_log_group(logGroupName=name)
+
+    def key_of():
+        return logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"][0].get("kmsKeyId")
+
+    if moto_or_cloud.plain:
+        with pytest.raises(ClientError, match="500 Internal Server Error"):  # moto's NotImplementedError
+            logs.associate_kms_key(logGroupName=name, kmsKeyId=key)
+        return
+    logs.associate_kms_key(logGroupName=name, kmsKeyId=key)
+    assert key_of() == key
+    logs.disassociate_kms_key(logGroupName=name)
+    assert key_of() is None
+    with pytest.raises(ClientError) as err:
+        logs.associate_kms_key(logGroupName=name, kmsKeyId="alias/aws/logs")
+    assert err.value.response["Error"]["Code"] == "InvalidParameterException"
+    with pytest.raises(ClientError) as err:
+        logs.associate_kms_key(logGroupName=name + "-none", kmsKeyId=key)
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"

@@ -529,7 +529,8 @@ def test_the_roles_policy_actions_are_known():
 
     root = Path(__file__).resolve().parents[3] / "collections/ansible_collections/payments/auroradb"
     services = "secretsmanager|kms|ec2|logs|sts|lambda|iam|rds|rds-db|cloudwatch|sns"
-    pattern = re.compile(rf"[\"' ]((?:{services}):[A-Za-z*]+)(?![A-Za-z*]|\"\s*:)")  # not a condition key (a JSON key)
+    # not a condition key: a JSON key ("aws:SourceAccount":) or one with a sub-key (kms:EncryptionContext:aws:logs:arn)
+    pattern = re.compile(rf"[\"' ]((?:{services}):[A-Za-z*]+)(?![A-Za-z*:]|\"\s*:)")
     found = set()
     for path in [*root.glob("roles/*/templates/*.j2"), *root.glob("roles/*/tasks/*.yml")]:
         found.update(pattern.findall(path.read_text(encoding="utf-8")))

@@ -416,3 +416,28 @@ def refuse_engine_downgrade(env: Envelope) -> None:
             "InvalidParameterCombination",
             "The AllowMajorVersionUpgrade flag must be present when upgrading to a new major version.",
         )
+
+
+# Gap 31: moto 5.2.5 lacks AssociateKmsKey and DisassociateKmsKey for log groups (CreateLogGroup takes a kmsKeyId):
+# a log group's key can be set, changed and removed in place, as on AWS.
+@before("logs", "AssociateKmsKey", "DisassociateKmsKey")
+def log_group_kms_key(env: Envelope) -> None:
+    import json
+
+    from moto.logs.models import logs_backends
+
+    from ..errors import AwsError
+    from ..middleware import Respond
+
+    name = env.param("logGroupName")
+    group = logs_backends[ACCOUNT_ID][env.region].groups.get(name or "")
+    if group is None:
+        raise AwsError("ResourceNotFoundException", "The specified log group does not exist.")
+    if env.action == "AssociateKmsKey":
+        key = env.param("kmsKeyId") or ""
+        if not key.startswith("arn:"):
+            raise AwsError("InvalidParameterException", "Specified KMS key ARN is not valid: the key must be an ARN")
+        group.kms_key_id = key
+    else:
+        group.kms_key_id = None
+    raise Respond(json.dumps({}).encode(), content_type="application/x-amz-json-1.1")

@@ -63,6 +63,7 @@ SETTINGS_SPEC = dict(
     protected=dict(type="bool"),
     confirm_destroy=dict(type="str", no_log=False),
     notifications=dict(type="bool"),
+    log_retention_days=dict(type="int"),
     topic_subscriptions=dict(type="raw"),
 )
 

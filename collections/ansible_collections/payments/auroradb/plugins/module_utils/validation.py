@@ -75,6 +75,7 @@ VARIABLES = {
     "protected": "auroradb_protected",
     "confirm_destroy": "auroradb_confirm_destroy",
     "notifications": "auroradb_monitoring_notifications",
+    "log_retention_days": "auroradb_aurora_log_retention_days",
     "topic_subscriptions": "auroradb_monitoring_topic_subscriptions",
 }
 
@@ -518,12 +519,15 @@ def check_secret_recovery_window_days(value):
     return [_problem(option, "must be 0 (delete without recovery) or an integer from 7 to 30 (Secrets Manager)", value)]
 
 
-def check_rotation_log_retention_days(value):
-    option = "rotation_log_retention_days"
+def check_log_retention_days(value, option="log_retention_days"):
     if _is_int(value) and value in LOG_RETENTION_DAYS:
         return []
     allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
     return [_problem(option, f"must be one of the CloudWatch Logs retention periods in days: {allowed}", value)]
+
+
+def check_rotation_log_retention_days(value):
+    return check_log_retention_days(value, "rotation_log_retention_days")
 
 
 def check_rotation_runtime(value):
@@ -983,6 +987,7 @@ _SINGLE_CHECKS = (
     ("period_seconds", check_period_seconds),
     ("endpoint_url", check_endpoint_url),
     ("topic_subscriptions", check_topic_subscriptions),
+    ("log_retention_days", check_log_retention_days),
 )
 
 

@@ -248,6 +248,9 @@ options:
   notifications:
     description: C(auroradb_monitoring_notifications) - the alerts topic and the RDS event subscriptions.
     type: bool
+  log_retention_days:
+    description: C(auroradb_aurora_log_retention_days) - a CloudWatch Logs retention period in days.
+    type: int
   topic_subscriptions:
     description:
       - C(auroradb_monitoring_topic_subscriptions) - who the alerts topic notifies, a list of C(protocol) (C(email),

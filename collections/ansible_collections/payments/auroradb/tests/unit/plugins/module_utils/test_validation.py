@@ -63,6 +63,7 @@ GOOD = {
     "protected": False,
     "confirm_destroy": "",
     "notifications": True,
+    "log_retention_days": 365,
     "topic_subscriptions": [
         {"protocol": "email", "endpoint": "payments-oncall@example.com"},
         {"protocol": "https", "endpoint": "https://events.example.com/hooks/payments"},
@@ -634,3 +635,10 @@ def test_topic_subscriptions_are_refused_with_the_rule(subscriptions, fragment):
     problems = problems_with(topic_subscriptions=subscriptions)
     assert len(problems) == 1 and problems[0].startswith("auroradb_monitoring_topic_subscriptions: "), problems
     assert fragment in problems[0]
+
+
+@pytest.mark.parametrize("days", [0, 364, "365", 4000, None])
+def test_log_retention_must_be_a_cloudwatch_period(days):
+    problems = validation.check_log_retention_days(days)
+    assert len(problems) == 1 and problems[0].startswith("auroradb_aurora_log_retention_days: must be one of")
+    assert validation.check_log_retention_days(365) == [] and validation.check_log_retention_days(30) == []
