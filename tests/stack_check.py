@@ -390,8 +390,11 @@ class Checker:
         lam, iam = self.c["lambda"], self.c["iam"]
         if any(f["FunctionName"] == f"payment-db-rotation-{sfx}" for f in lam.list_functions()["Functions"]):
             left.append("rotation function")
-        if any(r["RoleName"] == f"payment-db-rotation-{sfx}" for r in iam.list_roles()["Roles"]):
+        roles = [r["RoleName"] for r in iam.list_roles()["Roles"]]
+        if f"payment-db-rotation-{sfx}" in roles:
             left.append("rotation role")
+        if f"payment-db-monitoring-{sfx}" in roles:
+            left.append("enhanced monitoring role")
         sns = self.c["sns"]
         left += [
             f"SNS topic {t['TopicArn']}"

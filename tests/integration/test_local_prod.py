@@ -154,7 +154,13 @@ def _minor_upgrades_are_kept(cloud, suffix):
     cluster_id = f"payment-db-cluster-{suffix}"
     members = rds.describe_db_instances(Filters=[{"Name": "db-cluster-id", "Values": [cluster_id]}])["DBInstances"]
     assert len(members) == 3
+    role = cloud.client("iam").get_role(RoleName=f"payment-db-monitoring-{suffix}")["Role"]
+    trusted = role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"]
+    assert trusted == "monitoring.rds.amazonaws.com"
+    attached = cloud.client("iam").list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AmazonRDSEnhancedMonitoringRole"]
     for member in members:
+        assert member["MonitoringInterval"] == 60 and member["MonitoringRoleArn"] == role["Arn"]
         assert member["AutoMinorVersionUpgrade"] is True, member["DBInstanceIdentifier"]
         assert member["CACertificateIdentifier"] == "rds-ca-rsa2048-g1", member["DBInstanceIdentifier"]
     rds.modify_db_cluster(DBClusterIdentifier=cluster_id, EngineVersion="15.8", ApplyImmediately=True)

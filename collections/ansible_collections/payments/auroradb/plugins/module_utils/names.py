@@ -38,6 +38,7 @@ NAME_TEMPLATES = (
     ("rotation_role", "payment-db-rotation-{sfx}", 64, "IAM role name"),
     ("parameter_group", "payment-db-params-{sfx}", 255, "DB cluster parameter group name"),
     ("lock_parameter", "/payments-auroradb/{sfx}/lock", 2048, "SSM parameter name (the run lock)"),
+    ("monitoring_role", "payment-db-monitoring-{sfx}", 64, "IAM role name (enhanced monitoring)"),
     ("alerts_topic", "payment-db-alerts-{sfx}", 256, "SNS topic name"),
     ("cluster_events", "payment-db-cluster-events-{sfx}", 255, "RDS event subscription name"),
     ("instance_events", "payment-db-instance-events-{sfx}", 255, "RDS event subscription name"),

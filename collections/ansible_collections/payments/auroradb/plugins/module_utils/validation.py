@@ -76,6 +76,7 @@ VARIABLES = {
     "confirm_destroy": "auroradb_confirm_destroy",
     "notifications": "auroradb_monitoring_notifications",
     "log_retention_days": "auroradb_aurora_log_retention_days",
+    "monitoring_interval": "auroradb_aurora_monitoring_interval",
     "topic_subscriptions": "auroradb_monitoring_topic_subscriptions",
 }
 
@@ -524,6 +525,18 @@ def check_log_retention_days(value, option="log_retention_days"):
         return []
     allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
     return [_problem(option, f"must be one of the CloudWatch Logs retention periods in days: {allowed}", value)]
+
+
+MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
+
+
+def check_monitoring_interval(value):
+    if _is_int(value) and value in MONITORING_INTERVALS:
+        return []
+    allowed = ", ".join(str(seconds) for seconds in MONITORING_INTERVALS)
+    return [
+        _problem("monitoring_interval", f"must be one of {allowed} seconds (0 turns enhanced monitoring off)", value)
+    ]
 
 
 def check_rotation_log_retention_days(value):
@@ -988,6 +1001,7 @@ _SINGLE_CHECKS = (
     ("endpoint_url", check_endpoint_url),
     ("topic_subscriptions", check_topic_subscriptions),
     ("log_retention_days", check_log_retention_days),
+    ("monitoring_interval", check_monitoring_interval),
 )
 
 

@@ -251,6 +251,9 @@ options:
   log_retention_days:
     description: C(auroradb_aurora_log_retention_days) - a CloudWatch Logs retention period in days.
     type: int
+  monitoring_interval:
+    description: C(auroradb_aurora_monitoring_interval) - 0 (off), 1, 5, 10, 15, 30 or 60 seconds.
+    type: int
   topic_subscriptions:
     description:
       - C(auroradb_monitoring_topic_subscriptions) - who the alerts topic notifies, a list of C(protocol) (C(email),

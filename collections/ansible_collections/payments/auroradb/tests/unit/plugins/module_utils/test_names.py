@@ -48,6 +48,7 @@ def test_derived_names_follow_the_contract():
         "parameter_group": "payment-db-params-dev",
         "lock_parameter": "/payments-auroradb/dev/lock",
         "final_snapshot_prefix": "payment-db-final-dev",
+        "monitoring_role": "payment-db-monitoring-dev",
         "alerts_topic": "payment-db-alerts-dev",
         "cluster_events": "payment-db-cluster-events-dev",
         "instance_events": "payment-db-instance-events-dev",

@@ -64,6 +64,7 @@ GOOD = {
     "confirm_destroy": "",
     "notifications": True,
     "log_retention_days": 365,
+    "monitoring_interval": 60,
     "topic_subscriptions": [
         {"protocol": "email", "endpoint": "payments-oncall@example.com"},
         {"protocol": "https", "endpoint": "https://events.example.com/hooks/payments"},
@@ -642,3 +643,9 @@ def test_log_retention_must_be_a_cloudwatch_period(days):
     problems = validation.check_log_retention_days(days)
     assert len(problems) == 1 and problems[0].startswith("auroradb_aurora_log_retention_days: must be one of")
     assert validation.check_log_retention_days(365) == [] and validation.check_log_retention_days(30) == []
+
+
+@pytest.mark.parametrize("seconds", [2, -1, "60", 120, None])
+def test_monitoring_interval_is_one_rds_takes(seconds):
+    problems = validation.check_monitoring_interval(seconds)
+    assert len(problems) == 1 and problems[0].startswith("auroradb_aurora_monitoring_interval: must be one of 0, 1, 5")
