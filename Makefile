@@ -73,8 +73,9 @@ integration: setup  ## playbooks and modules against local clouds (bad input, li
 	$(BIN)/python -m pytest -q tests/integration
 
 # The same tests in two parts: the shared stack (one lane of `make test`) and the rest (the other lane).
-INTEGRATION_STACK := tests/integration/test_stack.py
-integration-stack: setup  ## one shared stack: life cycle, verify.yml's checks, rotation, teardown, re-deploy
+# test_local_prod.py (the production profile's one stack) runs in this lane too: it balances the two lanes' length.
+INTEGRATION_STACK := tests/integration/test_stack.py tests/integration/test_local_prod.py
+integration-stack: setup  ## the shared dev stack (life cycle, checks, rotation, teardown, re-deploy), then local-prod
 	$(BIN)/python -m pytest -q --durations=0 --durations-min=10 $(INTEGRATION_STACK)
 
 integration-other: setup  ## every other integration test (bad input, the modules against a local cloud, `make demo`)
