@@ -4,6 +4,7 @@ local cloud per module with ``.playbook()``, ``.run_module()``, ``.client()``, `
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -22,3 +23,21 @@ def localcloud_repo() -> Path:
 @pytest.fixture
 def suffix() -> str:
     return "t" + uuid.uuid4().hex[:6]
+
+
+# Warnings amazon.aws prints whatever the task asks (amazon.aws 11.4.0); any other warning is ours and fails a test.
+UPSTREAM_WARNINGS = (
+    # iam_role deprecates one of its own return values on every call
+    "[DEPRECATION WARNING]: In a release after 2026-05-01 iam_role.assume_role_policy_document_raw ",
+    "[WARNING]: Deprecation warnings can be disabled",  # printed once with the first deprecation
+)
+
+
+def our_warnings(run: subprocess.CompletedProcess) -> list[str]:
+    """The warning lines of a playbook run that are not amazon.aws's own (UPSTREAM_WARNINGS)."""
+    lines = (run.stdout + run.stderr).splitlines()
+    return [
+        line
+        for line in lines
+        if ("[WARNING]" in line or "[DEPRECATION WARNING]" in line) and not line.strip().startswith(UPSTREAM_WARNINGS)
+    ]

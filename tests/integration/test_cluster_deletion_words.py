@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import subprocess
 
-from conftest import REPO
+from conftest import REPO, our_warnings
 
 from localcloud.testing import BIN, create_cluster
 
@@ -33,23 +33,6 @@ PLAY = """
 """
 
 
-# amazon.aws 11.4's iam_role (the enhanced monitoring role's removal) deprecates one of its own return values on every
-# call, whatever the task asks; any other warning is ours and fails the test.
-UPSTREAM_WARNINGS = (
-    "[DEPRECATION WARNING]: In a release after 2026-05-01 iam_role.assume_role_policy_document_raw ",
-    "[WARNING]: Deprecation warnings can be disabled",
-)
-
-
-def _our_warnings(run: subprocess.CompletedProcess) -> list[str]:
-    lines = (run.stdout + run.stderr).splitlines()
-    return [
-        line
-        for line in lines
-        if ("[WARNING]" in line or "[DEPRECATION WARNING]" in line) and not line.strip().startswith(UPSTREAM_WARNINGS)
-    ]
-
-
 def _delete(localcloud, tmp_path, cluster: str) -> subprocess.CompletedProcess:
     (tmp_path / "play.yml").write_text(PLAY)
     cmd = [str(BIN / "ansible-playbook"), str(tmp_path / "play.yml"), "-e", f"cluster={cluster}"]
@@ -61,7 +44,7 @@ def test_cluster_deletion_prints_no_warning_and_explains_a_refusal(localcloud, t
     gone = create_cluster(rds)
     run = _delete(localcloud, tmp_path, gone)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
-    assert _our_warnings(run) == [], run.stdout + run.stderr
+    assert our_warnings(run) == [], run.stdout + run.stderr
     assert not rds.describe_db_clusters(Filters=[{"Name": "db-cluster-id", "Values": [gone]}])["DBClusters"]
 
     kept = create_cluster(rds)  # a member left: AWS refuses DeleteDBCluster

@@ -17,27 +17,12 @@ import socket
 import subprocess
 from pathlib import Path
 
-from conftest import REPO, recap
+from conftest import REPO, our_warnings, recap
 from order import check_converge, check_teardown
 
 from localcloud.testing import free_port
 
 SUFFIX = "demotest"
-# Warnings amazon.aws prints whatever the task asks (amazon.aws 11.4.0); any other warning is ours and fails the test.
-UPSTREAM_WARNINGS = (
-    # iam_role deprecates one of its own return values on every call
-    "[DEPRECATION WARNING]: In a release after 2026-05-01 iam_role.assume_role_policy_document_raw ",
-    "[WARNING]: Deprecation warnings can be disabled",  # printed once with the first deprecation
-)
-
-
-def _our_warnings(run: subprocess.CompletedProcess) -> list[str]:
-    lines = (run.stdout + run.stderr).splitlines()
-    return [
-        line
-        for line in lines
-        if ("[WARNING]" in line or "[DEPRECATION WARNING]" in line) and not line.startswith(UPSTREAM_WARNINGS)
-    ]
 
 
 def _make(target: str, env: dict) -> subprocess.CompletedProcess:
@@ -130,7 +115,7 @@ def test_make_demo_prints_a_working_psql_command(tmp_path):
         # output a user reads without alarm: the waits print progress lines, not FAILED - RETRYING, and no
         # warning of ours; verify.yml (the second play recap) changes nothing
         assert "FAILED - RETRYING" not in demo.stdout
-        assert _our_warnings(demo) == []
+        assert our_warnings(demo) == []
         assert recap("PLAY RECAP" + demo.stdout.split("PLAY RECAP")[2])["changed"] == 0
         lines = demo.stdout.splitlines()
         header = next(i for i, line in enumerate(lines) if line.startswith("Connect to the writer"))
@@ -154,7 +139,7 @@ def test_make_demo_prints_a_working_psql_command(tmp_path):
     finally:
         down = _make("demo-down", env)
     assert down.returncode == 0, down.stdout[-3000:] + down.stderr[-2000:]
-    assert "FAILED - RETRYING" not in down.stdout and _our_warnings(down) == []
+    assert "FAILED - RETRYING" not in down.stdout and our_warnings(down) == []
     # teardown removed the outputs file and the verify report
     left = [name for name in (f"{SUFFIX}.json", f"{SUFFIX}-verify.json") if (REPO / "outputs" / name).exists()]
     for name in left:

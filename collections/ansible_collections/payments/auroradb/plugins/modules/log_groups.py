@@ -89,6 +89,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 
 from ansible_collections.payments.auroradb.plugins.module_utils import logs
 from ansible_collections.payments.auroradb.plugins.module_utils.errors import run
+from ansible_collections.payments.auroradb.plugins.module_utils.lists import converge_each
 
 
 def view(group):
@@ -153,19 +154,7 @@ def listed(params):
 
 
 def converge(module, client):
-    changed, befores, afters = False, [], []
-    for item in listed(module.params):
-        one_changed, before, after = ensure_one(module, client, item)
-        changed |= one_changed
-        befores.append(before)
-        afters.append(after)
-    result = {"changed": changed, "log_groups": [after for after in afters if after is not None]}
-    if module._diff:
-        result["diff"] = {
-            "before": {"log_groups": [b for b in befores if b is not None]},
-            "after": {"log_groups": result["log_groups"]},
-        }
-    return result
+    return converge_each(module, client, listed(module.params), ensure_one, "log_groups")
 
 
 def main():

@@ -102,6 +102,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 
 from ansible_collections.payments.auroradb.plugins.module_utils import rds
 from ansible_collections.payments.auroradb.plugins.module_utils.errors import run
+from ansible_collections.payments.auroradb.plugins.module_utils.lists import converge_each
 
 COMPARED = ("sns_topic_arn", "source_type", "event_categories", "enabled")
 
@@ -166,19 +167,7 @@ def ensure_one(module, client, item):
 
 
 def converge(module, client):
-    changed, befores, afters = False, [], []
-    for item in module.params["subscriptions"]:
-        one_changed, before, after = ensure_one(module, client, item)
-        changed |= one_changed
-        befores.append(before)
-        afters.append(after)
-    result = {"changed": changed, "subscriptions": [after for after in afters if after is not None]}
-    if module._diff:
-        result["diff"] = {
-            "before": {"subscriptions": [b for b in befores if b is not None]},
-            "after": {"subscriptions": result["subscriptions"]},
-        }
-    return result
+    return converge_each(module, client, module.params["subscriptions"], ensure_one, "subscriptions")
 
 
 def main():
