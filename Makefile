@@ -30,7 +30,8 @@ $(VENV)/.installed: requirements.txt tools/localcloud/pyproject.toml scripts/fin
 	$(BIN)/python -m pip install --quiet --no-deps -e tools/localcloud
 	@touch $@
 
-setup: $(VENV)/.installed  ## create .venv (Python >= 3.12) with the pinned toolchain
+setup: $(VENV)/.installed  ## create .venv (Python >= 3.12) with the pinned toolchain, and pgaudit for the data plane
+	@scripts/ensure-pgaudit.sh
 
 test: setup  ## every test (CI runs this)
 	@# Two lanes on 2 cores: the longest suite (the shared stack), then the fidelity suite, in one; everything else

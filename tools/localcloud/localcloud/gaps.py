@@ -428,6 +428,26 @@ GAPS: tuple[Gap, ...] = (
         (_PM + "test_log_group_kms_key_changes_in_place",),
     ),
     Gap(
+        "32",
+        "rds",
+        "the data plane runs with the cluster parameter group's shared_preload_libraries, pgaudit.* and log_statement"
+        " (static at RebootDBInstance, dynamic at once); the master user may create pgaudit, as Aurora's"
+        " rds_superuser may (the data plane's own installation marks it trusted)",
+        ("hooks.dataplane:sync_engine_settings", "hooks.dataplane:start_primary"),
+        (
+            _LC + "test_dataplane.py::test_pgaudit_from_the_parameter_group_reaches_the_exported_log",
+            _LC + "test_dataplane.py::test_static_library_waits_for_the_reboot",
+        ),
+    ),
+    Gap(
+        "33",
+        "logs",
+        "the postgresql log export carries the servers' log lines into /aws/rds/cluster/<id>/postgresql, one stream"
+        " per instance (moto's log group stayed empty: an audit line could never be found)",
+        ("hooks.dataplane:export_postgresql_log",),
+        (_LC + "test_dataplane.py::test_pgaudit_from_the_parameter_group_reaches_the_exported_log",),
+    ),
+    Gap(
         "ssm-1",
         "ssm",
         "PutParameter with Overwrite=false creates atomically: of two simultaneous calls one wins (the run lock)",

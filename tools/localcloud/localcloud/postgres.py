@@ -46,7 +46,7 @@ PG_BIN = Path(os.environ.get("LOCALCLOUD_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PG_USER = "postgres"  # the Debian package's system user, used when we run as root
 ADMIN = "localcloud_admin"
 REPLICATOR = "localcloud_replicator"
-BINARIES = ("initdb", "pg_ctl", "postgres", "pg_basebackup", "psql")
+BINARIES = ("initdb", "pg_ctl", "postgres", "pg_basebackup", "psql", "pg_config")
 FIRST_ADDRESS = ipaddress.ip_address("127.0.1.1")
 _LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
 MAX_ADDRESS_ATTEMPTS = 50
@@ -78,6 +78,58 @@ def sql_literal(value: str) -> str:
     if "\x00" in value:
         raise ValueError("NUL in an SQL string")
     return "'" + value.replace("'", "''") + "'"
+
+
+def conf_literal(value: str) -> str:
+    """A postgresql.conf string literal."""
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+# Extensions Aurora lets the master user (rds_superuser) create although PostgreSQL marks them untrusted: the data
+# plane's own installation marks them trusted, so that the master user (not a superuser here either) can.
+RDS_SUPERUSER_EXTENSIONS = ("pgaudit",)
+# Server programs run from that installation (they find share/ and lib/ relative to themselves).
+SERVER_BINARIES = ("initdb", "pg_ctl", "postgres")
+
+
+def relocated_install(root: Path) -> Path:
+    """A PostgreSQL installation under ``root`` (the server programs copied, share/ and lib/ linked) whose
+    RDS_SUPERUSER_EXTENSIONS are trusted; its bin directory. PostgreSQL finds its share and lib directories relative
+    to its own program, so the system installation stays untouched."""
+    share = Path(
+        subprocess.run(
+            [str(PG_BIN / "pg_config"), "--sharedir"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
+    bin_dir = root / PG_BIN.relative_to("/")
+    share_dir = root / share.relative_to("/")
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    for name in SERVER_BINARIES:
+        shutil.copy2(PG_BIN / name, bin_dir / name)
+    (bin_dir.parent / "lib").symlink_to(PG_BIN.parent / "lib")
+    (share_dir / "extension").mkdir(parents=True, exist_ok=True)
+    for entry in share.iterdir():
+        if entry.name != "extension":
+            (share_dir / entry.name).symlink_to(entry)
+    for entry in (share / "extension").iterdir():
+        target = share_dir / "extension" / entry.name
+        if entry.suffix == ".control" and entry.stem in RDS_SUPERUSER_EXTENSIONS:
+            target.write_text(entry.read_text() + "trusted = true  # the local cloud: Aurora's rds_superuser may\n")
+        else:
+            target.symlink_to(entry)
+    for path in [root, *root.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() or path.parent == bin_dir else 0o644)
+    return bin_dir
+
+
+def available_libraries() -> set[str]:
+    """The shared libraries this PostgreSQL can preload (<pkglibdir>/<name>.so)."""
+    lib = PG_BIN.parent / "lib"
+    try:
+        return {path.stem for path in lib.glob("*.so")}
+    except OSError:
+        return set()
 
 
 def sql_identifier(value: str) -> str:
@@ -266,6 +318,10 @@ class Server:
         self.address: str | None = None
         self.pid: int | None = None
         self.force_ssl = True
+        # Engine parameters of the cluster's parameter group that PostgreSQL itself takes (engine_settings): name ->
+        # value, written to localcloud.conf. Static ones take effect when the server (re)starts, dynamic ones at a
+        # reload, as PostgreSQL itself decides.
+        self.settings: dict[str, str] = {}
 
     # -- files
     def _write_config(self) -> None:
@@ -280,7 +336,8 @@ class Server:
             "unix_socket_permissions = 0700\n"
             "ssl = on\n"
             f"ssl_cert_file = '{self.dir / 'server.crt'}'\n"
-            f"ssl_key_file = '{self.dir / 'server.key'}'\n",
+            f"ssl_key_file = '{self.dir / 'server.key'}'\n"
+            + "".join(f"{name} = {conf_literal(value)}\n" for name, value in sorted(self.settings.items())),
             0o600,
         )
         self.plane.write(self.data / "pg_ident.conf", f"localcloud {self.plane.os_user} {ADMIN}\n", 0o600)
@@ -305,7 +362,16 @@ class Server:
         self._write_config()
         size = self.log.stat().st_size if self.log.exists() else 0
         result = self.plane.run(
-            str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "start", check=False
+            str(self.plane.server_bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.log),
+            "-w",
+            "-t",
+            "60",
+            "start",
+            check=False,
         )
         if result.returncode == 0:
             self.pid = int((self.data / "postmaster.pid").read_text().split()[0])
@@ -358,6 +424,16 @@ class Server:
         self.force_ssl = force_ssl
         self._write_hba()
         if self.pid:
+            self.reload()
+
+    def set_settings(self, settings: dict[str, str]) -> None:
+        """Rewrite localcloud.conf and reload when the engine settings changed (a static one, e.g.
+        shared_preload_libraries, then waits for the next restart: PostgreSQL logs that it cannot change it now)."""
+        if settings == self.settings:
+            return
+        self.settings = dict(settings)
+        if self.pid and self.address:
+            self._write_config()
             self.reload()
 
     def reload(self) -> None:
@@ -432,6 +508,10 @@ class DataPlane:
             shutil.chown(self.root, PG_USER, PG_USER)
         self.ca_file = self.root / "ca.pem"
         self.write(self.ca_file, self.pki.ca_file.read_bytes(), 0o644)
+        self.server_bin = relocated_install(self.root / "install")
+        if self.as_root:
+            for path in [self.root / "install", *(self.root / "install").rglob("*")]:
+                os.lchown(path, pwd.getpwnam(PG_USER).pw_uid, pwd.getpwnam(PG_USER).pw_gid)
         self._lock = threading.Lock()
         self._reserved: set[tuple[str, int]] = set()
         self._servers: dict[str, Server] = {}
@@ -500,7 +580,7 @@ class DataPlane:
         try:
             template = self.root / "template"
             self.run(
-                str(PG_BIN / "initdb"),
+                str(self.server_bin / "initdb"),
                 "-D",
                 str(template),
                 "-U",
@@ -528,12 +608,20 @@ class DataPlane:
 
     # -- servers
     def create_primary(
-        self, owner: str, port: int, master_user: str, master_password: str, database: str | None, force_ssl: bool
+        self,
+        owner: str,
+        port: int,
+        master_user: str,
+        master_password: str,
+        database: str | None,
+        force_ssl: bool,
+        settings: dict[str, str] | None = None,
     ) -> tuple[Server, str]:
         """Start a primary; returns it and the replication password."""
         template = self._template()
         server = Server(self, self._new_dir(), port, "primary", owner)
         server.force_ssl = force_ssl
+        server.settings = dict(settings or {})
         self.run("cp", "-a", str(template), str(server.data))
         try:
             server.start()
@@ -554,6 +642,7 @@ class DataPlane:
     def create_standby(self, primary: Server, replication_password: str, owner: str) -> Server:
         server = Server(self, self._new_dir(), primary.port, "standby", owner)
         server.force_ssl = primary.force_ssl
+        server.settings = dict(primary.settings)
         conninfo = {
             "PGPASSWORD": replication_password,
             "PGSSLMODE": "verify-full",

@@ -358,3 +358,115 @@ def test_timed_cloud_keeps_the_data_plane(start_cloud):
     rds.delete_db_cluster(DBClusterIdentifier=cluster_id, SkipFinalSnapshot=True)
     assert rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]["Status"] == "deleting"
     assert not any(_listening(address) for address in described["addresses"].values())
+
+
+PGAUDIT = Path("/usr/lib/postgresql/15/lib/pgaudit.so")
+
+
+def _audit_lines(logs, cluster_id: str, token: str) -> dict[str, list[str]]:
+    group = f"/aws/rds/cluster/{cluster_id}/postgresql"
+    events = logs.filter_log_events(logGroupName=group, filterPattern=f'"{token}"')["events"]
+    found: dict[str, list[str]] = {}
+    for event in events:
+        found.setdefault(event["logStreamName"], []).append(event["message"])
+    return found
+
+
+@pytest.mark.skipif(not PGAUDIT.exists(), reason="postgresql-15-pgaudit not installed (make setup installs it)")
+def test_pgaudit_from_the_parameter_group_reaches_the_exported_log(cloud, ca):
+    """Gaps 32 and 33: shared_preload_libraries and pgaudit.* of the cluster parameter group reach PostgreSQL (a
+    static one at the reboot, a dynamic one at once), and the postgresql log export carries the audit lines into
+    /aws/rds/cluster/<id>/postgresql, in the writer instance's stream."""
+    rds, logs = cloud.client("rds"), cloud.client("logs")
+    group, cluster_id = unique_name("audit"), unique_name("audited")
+    rds.create_db_cluster_parameter_group(
+        DBClusterParameterGroupName=group, DBParameterGroupFamily="aurora-postgresql15", Description="pgaudit"
+    )
+    rds.modify_db_cluster_parameter_group(
+        DBClusterParameterGroupName=group,
+        Parameters=[
+            {"ParameterName": "shared_preload_libraries", "ParameterValue": "pgaudit", "ApplyMethod": "pending-reboot"},
+            {"ParameterName": "pgaudit.log", "ParameterValue": "ddl", "ApplyMethod": "immediate"},
+        ],
+    )
+    rds.create_db_cluster(
+        DBClusterIdentifier=cluster_id,
+        Engine="aurora-postgresql",
+        EngineVersion="15.4",
+        MasterUsername=USER,
+        MasterUserPassword=PASSWORD,
+        DatabaseName="payments",
+        DBClusterParameterGroupName=group,
+        EnableCloudwatchLogsExports=["postgresql"],
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier=f"{cluster_id}-w",
+        DBClusterIdentifier=cluster_id,
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )
+    host = _describe(rds, cluster_id)["cluster"]["Endpoint"]
+    try:
+        conn = _connect(host, ca=ca)
+        try:
+            conn.run("CREATE EXTENSION pgaudit")
+            conn.run("CREATE TABLE audited_one (token text)")
+            conn.run("COMMENT ON TABLE audited_one IS 'token-ddl-1'")
+            conn.run("INSERT INTO audited_one VALUES ('token-write-1')")  # write is not audited with pgaudit.log=ddl
+        finally:
+            conn.close()
+        found = _audit_lines(logs, cluster_id, "token-ddl-1")
+        assert list(found) == [f"{cluster_id}-w"], found
+        assert any("AUDIT: SESSION" in line and "COMMENT" in line for line in found[f"{cluster_id}-w"]), found
+        assert _audit_lines(logs, cluster_id, "token-write-1") == {}
+
+        # dynamic: pgaudit.log=ddl,write applies without a reboot
+        rds.modify_db_cluster_parameter_group(
+            DBClusterParameterGroupName=group,
+            Parameters=[{"ParameterName": "pgaudit.log", "ParameterValue": "ddl,write", "ApplyMethod": "immediate"}],
+        )
+        conn = _connect(host, ca=ca)
+        try:
+            conn.run("INSERT INTO audited_one VALUES ('token-write-2')")
+        finally:
+            conn.close()
+        assert "AUDIT: SESSION" in _audit_lines(logs, cluster_id, "token-write-2")[f"{cluster_id}-w"][0]
+    finally:
+        _delete_cluster(rds, cluster_id)
+
+
+@pytest.mark.skipif(not PGAUDIT.exists(), reason="postgresql-15-pgaudit not installed (make setup installs it)")
+def test_static_library_waits_for_the_reboot(cloud, ca):
+    """Gap 32: shared_preload_libraries set on a running cluster is loaded at the next RebootDBInstance only."""
+    rds = cloud.client("rds")
+    group, cluster_id = unique_name("static"), unique_name("static")
+    rds.create_db_cluster_parameter_group(
+        DBClusterParameterGroupName=group, DBParameterGroupFamily="aurora-postgresql15", Description="later"
+    )
+    info = _create_cluster(rds, cluster_id, 1, group)
+    host = info["cluster"]["Endpoint"]
+
+    def loaded() -> str:
+        conn = _connect(host)
+        try:
+            return conn.run("SHOW shared_preload_libraries")[0][0]
+        finally:
+            conn.close()
+
+    try:
+        assert "pgaudit" not in loaded()
+        rds.modify_db_cluster_parameter_group(
+            DBClusterParameterGroupName=group,
+            Parameters=[
+                {
+                    "ParameterName": "shared_preload_libraries",
+                    "ParameterValue": "pg_stat_statements,pgaudit",
+                    "ApplyMethod": "pending-reboot",
+                }
+            ],
+        )
+        assert "pgaudit" not in loaded()
+        rds.reboot_db_instance(DBInstanceIdentifier=info["writer"])
+        assert loaded() == "pg_stat_statements,pgaudit"
+    finally:
+        _delete_cluster(rds, cluster_id)

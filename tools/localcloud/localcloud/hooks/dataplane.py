@@ -10,6 +10,13 @@
 * ``rds.force_ssl`` of the cluster parameter group decides whether plaintext is rejected (pg_hba); an
   after-hook re-applies it after every successful cluster-parameter-group or ModifyDBCluster call
   (ResetDBClusterParameterGroup, answered by the catalogue's before-hook, included).
+* The engine parameters PostgreSQL itself takes (``ENGINE_SETTINGS``: ``shared_preload_libraries``, ``pgaudit.*``,
+  ``log_statement``), as the cluster parameter group sets them, are written to each server's configuration: at start,
+  and after every parameter group or ModifyDBCluster call with a reload, so that a dynamic one applies at once and a
+  static one (``shared_preload_libraries``) at the next RebootDBInstance, as on Aurora. A library this PostgreSQL does
+  not have (``pg_cron``, ``apg_plan_mgmt``) is left out, with a warning.
+* The ``postgresql`` log export: the servers' log lines reach ``/aws/rds/cluster/<id>/postgresql``, one stream per
+  instance, before each read of that group (FilterLogEvents, GetLogEvents, DescribeLogStreams).
 * ModifyDBCluster MasterUserPassword -> ALTER ROLE; RebootDBInstance restarts; DeleteDBInstance and
   DeleteDBCluster stop and remove; shutdown (and ``localcloud down``) stop them all.
 
@@ -29,7 +36,7 @@ from pathlib import Path
 
 from .. import ACCOUNT_ID, postgres
 from ..envelope import Envelope
-from ..middleware import after
+from ..middleware import after, before
 from ..patches import patch
 from . import on_shutdown
 
@@ -37,6 +44,10 @@ log = logging.getLogger("localcloud.dataplane")
 
 ENGINES = ("aurora-postgresql", "postgres")
 FORCE_SSL_DEFAULT = "0"  # aurora-postgresql15 engine default (data/aurora-postgresql15.json)
+# Cluster parameters PostgreSQL itself takes (the others are Aurora's own, or the local cloud's settings win).
+ENGINE_SETTINGS = ("shared_preload_libraries", "log_statement")
+ENGINE_SETTING_PREFIXES = ("pgaudit.",)
+LOG_EXPORT = "postgresql"
 PRIMARY = "_localcloud_primary"  # on a DBCluster: its primary Server
 SERVER = "_localcloud_server"  # on a DBInstance: its standby Server
 
@@ -156,6 +167,29 @@ def _force_ssl(region: str, cluster) -> bool:
     return str(value if value is not None else FORCE_SSL_DEFAULT).strip() == "1"
 
 
+def engine_settings(region: str, cluster) -> dict[str, str]:
+    """The ENGINE_SETTINGS the cluster's parameter group sets (engine defaults stay PostgreSQL's own)."""
+    group = _backend(region).db_cluster_parameter_groups.get((cluster.parameter_group or "").lower())
+    settings = {}
+    for name, parameter in sorted(((group.parameters if group is not None else None) or {}).items()):
+        value = (parameter or {}).get("ParameterValue")
+        if value is None or not (name in ENGINE_SETTINGS or name.startswith(ENGINE_SETTING_PREFIXES)):
+            continue
+        if name == "shared_preload_libraries":
+            wanted = [lib.strip() for lib in str(value).split(",") if lib.strip()]
+            have = postgres.available_libraries()
+            missing = [lib for lib in wanted if lib not in have]
+            if missing:
+                log.warning(
+                    "cluster %s: shared_preload_libraries %s not installed here, left out",
+                    cluster.db_cluster_identifier,
+                    ", ".join(missing),
+                )
+            value = ",".join(lib for lib in wanted if lib in have)
+        settings[name] = str(value)
+    return settings
+
+
 def _rewrite(body: bytes, old: str, new: str) -> bytes:
     return body.replace(f">{old}<".encode(), f">{new}<".encode())
 
@@ -184,6 +218,7 @@ def start_primary(env: Envelope, body: bytes) -> bytes | None:
             master_password=password,
             database=env.param("DatabaseName"),
             force_ssl=_force_ssl(env.region, cluster),
+            settings=engine_settings(env.region, cluster),
         )
     except Exception:
         log.exception("cluster %s: no PostgreSQL primary, control plane only", cluster.db_cluster_identifier)
@@ -303,3 +338,74 @@ def sync_force_ssl(env: Envelope, body: bytes) -> None:
             entry.server.set_force_ssl(_force_ssl(env.region, entry.cluster))
     except Exception:  # the API call itself succeeded; say so, and log why the servers did not follow
         log.exception("rds.force_ssl not applied after %s", env.action)
+
+
+@after(
+    "rds",
+    "ModifyDBCluster",
+    "CreateDBClusterParameterGroup",
+    "CopyDBClusterParameterGroup",
+    "ModifyDBClusterParameterGroup",
+    "ResetDBClusterParameterGroup",
+    "DeleteDBClusterParameterGroup",
+)
+def sync_engine_settings(env: Envelope, body: bytes) -> None:
+    """Give every server the ENGINE_SETTINGS of its cluster's current parameter group (reload on change)."""
+    if _PLANE is None:
+        return
+    with _LOCK:
+        entries = [e for e in _ENTRIES if e.region == env.region]
+    try:
+        for entry in entries:
+            entry.server.set_settings(engine_settings(env.region, entry.cluster))
+    except Exception:  # the API call itself succeeded; say so, and log why the servers did not follow
+        log.exception("engine settings not applied after %s", env.action)
+
+
+# Bytes of each server's log already exported (server directory -> offset).
+_EXPORTED: dict[str, int] = {}
+
+
+def _stream_of(entry: _Entry) -> str:
+    """The log stream of a server: its instance's identifier (the writer's for the primary), as on Aurora."""
+    if entry.instance is not None:
+        return entry.instance.db_instance_identifier
+    writer = next((m for m in getattr(entry.cluster, "_members", []) if getattr(m, "is_cluster_writer", False)), None)
+    return writer.db_instance_identifier if writer is not None else entry.cluster.db_cluster_identifier
+
+
+@before("logs", "FilterLogEvents", "GetLogEvents", "DescribeLogStreams")
+def export_postgresql_log(env: Envelope) -> None:
+    """The ``postgresql`` log export: new lines of the cluster's servers' logs into its log group, before a read."""
+    from moto.logs.models import logs_backends
+
+    name = env.param("logGroupName") or ""
+    prefix, _, rest = name.partition("/aws/rds/cluster/")
+    identifier, _, log_type = rest.partition("/")
+    if prefix or log_type != LOG_EXPORT:
+        return
+    cluster = _cluster(env.region, identifier)
+    group = logs_backends[ACCOUNT_ID][env.region].groups.get(name)
+    if cluster is None or group is None or LOG_EXPORT not in (cluster.enabled_cloudwatch_logs_exports or []):
+        return
+    with _LOCK:
+        entries = [e for e in _ENTRIES if e.cluster is cluster]
+    backend = logs_backends[ACCOUNT_ID][env.region]
+    for entry in entries:
+        key = str(entry.server.dir)
+        try:
+            with open(entry.server.log, "rb") as fh:
+                fh.seek(_EXPORTED.get(key, 0))
+                data = fh.read()
+        except OSError:
+            continue
+        complete = data[: data.rfind(b"\n") + 1]
+        _EXPORTED[key] = _EXPORTED.get(key, 0) + len(complete)
+        lines = [line for line in complete.decode(errors="replace").splitlines() if line.strip()]
+        if not lines:
+            continue
+        stream = _stream_of(entry)
+        if stream not in group.streams:
+            backend.create_log_stream(name, stream)
+        now = int(time.time() * 1000)
+        backend.put_log_events(name, stream, [{"timestamp": now, "message": line} for line in lines])
