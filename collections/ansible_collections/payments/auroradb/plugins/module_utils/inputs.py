@@ -64,6 +64,7 @@ SETTINGS_SPEC = dict(
     confirm_destroy=dict(type="str", no_log=False),
     notifications=dict(type="bool"),
     log_retention_days=dict(type="int"),
+    flow_log_retention_days=dict(type="int"),
     monitoring_interval=dict(type="int"),
     topic_subscriptions=dict(type="raw"),
 )

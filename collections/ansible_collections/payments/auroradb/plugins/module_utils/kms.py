@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -92,6 +93,12 @@ def key_id(client, key: str) -> str | None:
 def rotation_enabled(client, key: str) -> bool | None:
     """Whether automatic rotation of the key is on; None when there is no such key."""
     return client.get_key_rotation_status(KeyId=key, aws_retry=True).get("KeyRotationEnabled")
+
+
+@KMSErrorHandler.list_error_handler("read the key policy of KMS key {key}", None)
+def key_policy(client, key: str) -> dict[str, Any] | None:
+    """The key's policy (the ``default`` policy, the only one a key has) as a dict; None when there is no such key."""
+    return json.loads(client.get_key_policy(KeyId=key, PolicyName="default", aws_retry=True)["Policy"])
 
 
 @KMSErrorHandler.common_error_handler("point {name} at {target_key_id}")

@@ -71,3 +71,9 @@ def update_tags(client, arn: str, to_set: dict[str, str], to_remove: list[str]) 
         client.untag_resource(resourceArn=arn, tagKeys=to_remove, aws_retry=True)
     if to_set:
         client.tag_resource(resourceArn=arn, tags=to_set, aws_retry=True)
+
+
+@LogsErrorHandler.common_error_handler("describe the log groups under {prefix}")
+def groups_under(client, prefix: str) -> list[dict[str, Any]]:
+    """Every log group whose name starts with ``prefix``."""
+    return paginated_query_with_retries(client, "describe_log_groups", logGroupNamePrefix=prefix)["logGroups"]

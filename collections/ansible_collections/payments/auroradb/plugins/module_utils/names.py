@@ -40,6 +40,8 @@ NAME_TEMPLATES = (
     ("lock_parameter", "/payments-auroradb/{sfx}/lock", 2048, "SSM parameter name (the run lock)"),
     ("monitoring_role", "payment-db-monitoring-{sfx}", 64, "IAM role name (enhanced monitoring)"),
     ("alerts_topic", "payment-db-alerts-{sfx}", 256, "SNS topic name"),
+    ("flow_log_group", "/aws/vpc/payment-db-flow-logs-{sfx}", 512, "CloudWatch Logs group name"),
+    ("flow_log_role", "payment-db-flow-logs-{sfx}", 64, "IAM role name (VPC flow log delivery)"),
     ("cluster_events", "payment-db-cluster-events-{sfx}", 255, "RDS event subscription name"),
     ("instance_events", "payment-db-instance-events-{sfx}", 255, "RDS event subscription name"),
     ("parameter_group_events", "payment-db-parameter-group-events-{sfx}", 255, "RDS event subscription name"),

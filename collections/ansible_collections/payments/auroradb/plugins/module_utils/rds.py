@@ -373,12 +373,14 @@ def log_exports_change(current: list[str] | None, wanted: list[str]) -> dict[str
 
 
 @AuroraDbRDSErrorHandler.common_error_handler("change the log exports of DB cluster {cluster_identifier}")
-def modify_log_exports(client, cluster_identifier: str, change: dict[str, list[str]], apply_immediately: bool) -> None:
+def modify_log_exports(
+    client, cluster_identifier: str, change: dict[str, list[str]], apply_immediately: bool, **other: Any
+) -> None:
+    """ModifyDBCluster with the log exports' change (when any) and ``other`` settings of the same call."""
+    if change:
+        other["CloudwatchLogsExportConfiguration"] = change
     client.modify_db_cluster(
-        DBClusterIdentifier=cluster_identifier,
-        CloudwatchLogsExportConfiguration=change,
-        ApplyImmediately=apply_immediately,
-        aws_retry=True,
+        DBClusterIdentifier=cluster_identifier, ApplyImmediately=apply_immediately, aws_retry=True, **other
     )
 
 
@@ -444,3 +446,14 @@ def engine_version_floor(floor: str, current: str | None = None) -> str:
     (automatic minor version upgrades; RDS refuses a downgrade), else ``floor`` (a new cluster, or a floor raised
     above what runs: a minor upgrade)."""
     return current if current and meets_floor(current, floor) else floor
+
+
+# -- Snapshots and subnet groups (read only) --------------------------------------------------------------------
+
+
+@AuroraDbRDSErrorHandler.list_error_handler("describe the snapshots of DB cluster {cluster_identifier}", [])
+def describe_cluster_snapshots(client, cluster_identifier: str) -> list[dict[str, Any]]:
+    """Every snapshot of the cluster, manual and automated, as DescribeDBClusterSnapshots lists them."""
+    return paginated_query_with_retries(
+        client, "describe_db_cluster_snapshots", DBClusterIdentifier=cluster_identifier
+    )["DBClusterSnapshots"]

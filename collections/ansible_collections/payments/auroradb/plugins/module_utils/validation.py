@@ -76,6 +76,7 @@ VARIABLES = {
     "confirm_destroy": "auroradb_confirm_destroy",
     "notifications": "auroradb_monitoring_notifications",
     "log_retention_days": "auroradb_aurora_log_retention_days",
+    "flow_log_retention_days": "auroradb_monitoring_flow_log_retention_days",
     "monitoring_interval": "auroradb_aurora_monitoring_interval",
     "topic_subscriptions": "auroradb_monitoring_topic_subscriptions",
 }
@@ -543,6 +544,10 @@ def check_rotation_log_retention_days(value):
     return check_log_retention_days(value, "rotation_log_retention_days")
 
 
+def check_flow_log_retention_days(value):
+    return check_log_retention_days(value, "flow_log_retention_days")
+
+
 def check_rotation_runtime(value):
     option = "rotation_runtime"
     if isinstance(value, str) and RUNTIME_RE.match(value):
@@ -1001,6 +1006,7 @@ _SINGLE_CHECKS = (
     ("endpoint_url", check_endpoint_url),
     ("topic_subscriptions", check_topic_subscriptions),
     ("log_retention_days", check_log_retention_days),
+    ("flow_log_retention_days", check_flow_log_retention_days),
     ("monitoring_interval", check_monitoring_interval),
 )
 

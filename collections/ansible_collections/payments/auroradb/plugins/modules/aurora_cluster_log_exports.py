@@ -16,7 +16,11 @@ description:
     call (C(CloudwatchLogsExportConfiguration)) when they differ.
   - C(amazon.aws.rds_cluster) 11.4 sets O(log_exports) when it creates a cluster but never on an existing one (its
     modify options drop C(EnableCloudwatchLogsExports)), so a log export removed by hand would stay removed.
-  - Supports check mode and diff mode (the log types before and after).
+  - "With O(iam_database_authentication), the same call turns IAM database authentication on or off: amazon.aws's
+    rds_cluster 11.4 sets it at creation but fails on an existing cluster when it is given (it looks for
+    C(EnableIAMDatabaseAuthentication) in the DescribeDBClusters answer, which says
+    C(IAMDatabaseAuthenticationEnabled))."
+  - Supports check mode and diff mode (the log types, and the IAM setting when given, before and after).
 options:
   cluster_identifier:
     description: The DB cluster; it must exist.
@@ -27,6 +31,10 @@ options:
     type: list
     elements: str
     required: true
+  iam_database_authentication:
+    description: IAM database authentication on the cluster (left as it is when not given).
+    type: bool
+    version_added: 0.3.0
   apply_immediately:
     description: Apply now rather than in the next maintenance window.
     type: bool
@@ -72,11 +80,19 @@ def ensure(module, client):
         raise AuroraDbError(f"DB cluster {name} does not exist; create it first (amazon.aws.rds_cluster)")
     current = sorted(cluster.get("EnabledCloudwatchLogsExports") or [])
     change = rds.log_exports_change(current, wanted)
-    if change and not module.check_mode:
-        rds.modify_log_exports(client, name, change, module.params["apply_immediately"])
-    result = {"changed": bool(change), "log_exports": wanted, "change": change}
+    before, after = {"log_exports": current}, {"log_exports": wanted}
+    iam = module.params["iam_database_authentication"]
+    extra = {}
+    if iam is not None:
+        live = cluster.get("IAMDatabaseAuthenticationEnabled") is True
+        before["iam_database_authentication"], after["iam_database_authentication"] = live, iam
+        if live != iam:
+            extra["EnableIAMDatabaseAuthentication"] = iam
+    if (change or extra) and not module.check_mode:
+        rds.modify_log_exports(client, name, change, module.params["apply_immediately"], **extra)
+    result = {"changed": bool(change or extra), "log_exports": wanted, "change": change}
     if module._diff:
-        result["diff"] = {"before": {"log_exports": current}, "after": {"log_exports": wanted}}
+        result["diff"] = {"before": before, "after": after}
     return result
 
 
@@ -85,6 +101,7 @@ def main():
         argument_spec=dict(
             cluster_identifier=dict(type="str", required=True),
             log_exports=dict(type="list", elements="str", required=True),
+            iam_database_authentication=dict(type="bool"),
             apply_immediately=dict(type="bool", default=True),
         ),
         supports_check_mode=True,

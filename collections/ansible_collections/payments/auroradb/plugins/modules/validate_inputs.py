@@ -188,6 +188,11 @@ options:
       - Retention of the rotation function's log group (C(auroradb_secret_rotation_log_retention_days)); one of
         the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653).
     type: int
+  flow_log_retention_days:
+    description:
+      - Retention of the VPC flow log group (C(auroradb_monitoring_flow_log_retention_days)); one of the values
+        CloudWatch Logs accepts.
+    type: int
   rotation_runtime:
     description:
       - Lambda runtime of the rotation function (C(auroradb_secret_rotation_runtime)), C(python3.9) or later.

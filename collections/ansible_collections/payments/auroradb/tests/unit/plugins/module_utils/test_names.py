@@ -50,6 +50,8 @@ def test_derived_names_follow_the_contract():
         "final_snapshot_prefix": "payment-db-final-dev",
         "monitoring_role": "payment-db-monitoring-dev",
         "alerts_topic": "payment-db-alerts-dev",
+        "flow_log_group": "/aws/vpc/payment-db-flow-logs-dev",
+        "flow_log_role": "payment-db-flow-logs-dev",
         "cluster_events": "payment-db-cluster-events-dev",
         "instance_events": "payment-db-instance-events-dev",
         "parameter_group_events": "payment-db-parameter-group-events-dev",

@@ -64,6 +64,7 @@ GOOD = {
     "confirm_destroy": "",
     "notifications": True,
     "log_retention_days": 365,
+    "flow_log_retention_days": 30,
     "monitoring_interval": 60,
     "topic_subscriptions": [
         {"protocol": "email", "endpoint": "payments-oncall@example.com"},
@@ -496,6 +497,7 @@ def test_no_problem_contains_the_separator_of_the_module_message():
 @pytest.mark.parametrize(
     ("overrides", "variable", "words"),
     [
+        ({"flow_log_retention_days": 31}, "auroradb_monitoring_flow_log_retention_days", ("30", "3653")),
         ({"rotation_log_retention_days": 13}, "auroradb_secret_rotation_log_retention_days", ("14", "3653")),
         ({"rotation_log_retention_days": "90"}, "auroradb_secret_rotation_log_retention_days", ()),
         ({"aurora_port": 6000}, "auroradb_aurora_port", ("auroradb_network_db_port (5432)",)),
