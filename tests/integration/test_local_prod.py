@@ -37,6 +37,9 @@ def test_protected_teardown_needs_the_suffix_and_keeps_a_final_snapshot(localclo
     _logs_are_encrypted_and_kept_a_year(cloud, suffix)
     verified = cloud.playbook("verify.yml", "-e", f"env_suffix={suffix}", inventory=INVENTORY)
     assert recap(verified.stdout, HOST)["failed"] == 0
+    _posture_passes_with_nothing_waived(suffix, verified.stdout)
+    _flow_logs_and_audit_are_real(cloud, suffix)
+    _each_broken_property_fails_its_control(cloud, suffix)
     _minor_upgrades_are_kept(cloud, suffix)
 
     for confirm in ([], ["-e", "auroradb_confirm_destroy=prod"]):  # none, and another environment's name
@@ -169,6 +172,146 @@ def _minor_upgrades_are_kept(cloud, suffix):
     assert rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]["EngineVersion"] == "15.8"
     verified = cloud.playbook("verify.yml", "-e", f"env_suffix={suffix}", inventory=INVENTORY)
     assert recap(verified.stdout, HOST)["failed"] == 0
+
+
+ISSUE_CONTROLS = (
+    [f"securityhub.RDS.{n}" for n in (2, 4, 6, 7, 9, 12, 13, 15, 16, 19, 20, 21, 24, 27, 28, 37, 46, 50)]
+    + [f"securityhub.KMS.{n}" for n in (3, 4, 5)]
+    + [f"securityhub.SecretsManager.{n}" for n in (1, 2, 4, 5)]
+    + [f"securityhub.CloudWatch.{n}" for n in (15, 16, 17)]
+    + [f"securityhub.Lambda.{n}" for n in (1, 2, 3, 5)]
+    + ["securityhub.EC2.2", "securityhub.EC2.6"]
+    + ["pci.force_ssl", "pci.pgaudit", "pci.log_retention_365", "pci.backup_retention"]
+)
+
+
+def _report(suffix):
+    return json.loads((REPO / "outputs" / f"{suffix}-verify.json").read_text())
+
+
+def _posture_passes_with_nothing_waived(suffix, stdout):
+    """Issue 13's first acceptance line: every control pass or not_applicable, nothing fail, nothing waived; one
+    line per control in the output; the audit checks of the data plane ran and passed."""
+    report = _report(suffix)
+    statuses = {c["id"]: c["status"] for c in report["controls"]}
+    assert set(ISSUE_CONTROLS) <= set(statuses), sorted(set(ISSUE_CONTROLS) - set(statuses))
+    assert {c: s for c, s in statuses.items() if s not in ("pass", "not_applicable")} == {}
+    assert report["posture"]["waived"] == 0 and report["passed"] is True
+    for control in statuses:
+        assert re.search(rf"(PASS|N/A) +{re.escape(control)}  ", stdout), control
+    checks = {c["name"]: c for c in report["checks"]}
+    assert checks["db.pgaudit_extension"]["passed"] and checks["db.audit_logged"]["passed"], checks
+
+
+def _flow_logs_and_audit_are_real(cloud, suffix):
+    """The VPC's flow log goes to its encrypted group through a role that may write there only; pgaudit is loaded
+    from the parameter group and the extension exists, and its AUDIT lines are in the exported log."""
+    ec2, logs, iam = cloud.client("ec2"), cloud.client("logs"), cloud.client("iam")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"payment-db-vpc-{suffix}"]}])["Vpcs"][0]
+    (flow,) = ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc["VpcId"]]}])["FlowLogs"]
+    group = f"/aws/vpc/payment-db-flow-logs-{suffix}"
+    role = iam.get_role(RoleName=f"payment-db-flow-logs-{suffix}")["Role"]
+    assert flow["LogGroupName"] == group and flow["TrafficType"] == "ALL"
+    assert flow["DeliverLogsPermissionArn"] == role["Arn"]
+    (found,) = [g for g in logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]]
+    assert found["retentionInDays"] == 365 and found["kmsKeyId"].startswith("arn:aws:kms:")
+    (policy,) = iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"]
+    document = iam.get_role_policy(RoleName=role["RoleName"], PolicyName=policy)["PolicyDocument"]
+    (statement,) = document["Statement"]
+    assert all(resource.split(":log-group:")[1].startswith(group) for resource in statement["Resource"])
+    assert "logs:*" not in statement["Action"]
+
+    audit = f"/aws/rds/cluster/payment-db-cluster-{suffix}/postgresql"
+    events = logs.filter_log_events(logGroupName=audit, filterPattern='"AUDIT: SESSION"')["events"]
+    assert any("auroradb-audit-verify-" in e["message"] for e in events), [e["message"] for e in events][-5:]
+    assert {e["logStreamName"] for e in events} == {f"payment-db-cluster-{suffix}-writer"}
+
+
+def _each_broken_property_fails_its_control(cloud, suffix):
+    """Issue 13's third acceptance line, on the production profile: each property broken by hand (one more at each
+    step, the earlier ones left broken) makes exactly its own control(s) fail; then site.yml repairs all of them
+    and verify.yml passes again."""
+    rds, cw, logs, ec2 = (cloud.client(s) for s in ("rds", "cloudwatch", "logs", "ec2"))
+    cluster = f"payment-db-cluster-{suffix}"
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"payment-db-vpc-{suffix}"]}])["Vpcs"][0]
+    alarm = f"payment-db-cpu-alarm-{suffix}"
+    (described,) = cw.describe_alarms(AlarmNames=[alarm])["MetricAlarms"]
+
+    def remove_alarm_actions():
+        keep = ("AlarmName", "AlarmDescription", "Namespace", "MetricName", "Statistic", "Period")
+        keep += ("EvaluationPeriods", "Threshold", "ComparisonOperator", "TreatMissingData")
+        cw.put_metric_alarm(
+            **{k: described[k] for k in keep if k in described},
+            Dimensions=described["Dimensions"],
+            AlarmActions=[],
+            OKActions=[],
+        )
+
+    steps = [
+        ("alarm actions removed", remove_alarm_actions, {"securityhub.CloudWatch.15"}),
+        (
+            "alarm actions disabled",
+            lambda: cw.disable_alarm_actions(AlarmNames=[f"payment-db-storage-alarm-{suffix}"]),
+            {"securityhub.CloudWatch.17"},
+        ),
+        (
+            "cluster event subscription deleted",
+            lambda: rds.delete_event_subscription(SubscriptionName=f"payment-db-cluster-events-{suffix}"),
+            {"securityhub.RDS.19"},
+        ),
+        (
+            "database log kept 30 days",
+            lambda: logs.put_retention_policy(
+                logGroupName=f"/aws/rds/cluster/{cluster}/postgresql", retentionInDays=30
+            ),
+            {"securityhub.CloudWatch.16", "pci.log_retention_365"},
+        ),
+        (
+            "deletion protection off",
+            lambda: rds.modify_db_cluster(DBClusterIdentifier=cluster, DeletionProtection=False, ApplyImmediately=True),
+            {"securityhub.RDS.7", "cluster.deletion_protection"},
+        ),
+        (
+            "flow log deleted",
+            lambda: ec2.delete_flow_logs(
+                FlowLogIds=[
+                    f["FlowLogId"]
+                    for f in ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc["VpcId"]]}])[
+                        "FlowLogs"
+                    ]
+                ]
+            ),
+            {"securityhub.EC2.6"},
+        ),
+        (
+            "IAM authentication off",
+            lambda: rds.modify_db_cluster(
+                DBClusterIdentifier=cluster, EnableIAMDatabaseAuthentication=False, ApplyImmediately=True
+            ),
+            {"securityhub.RDS.12"},
+        ),
+    ]
+    failing = set()
+    for what, breaker, controls in steps:
+        breaker()
+        failing |= controls
+        verified = cloud.playbook(
+            "verify.yml",
+            "-e",
+            f"env_suffix={suffix}",
+            "-e",
+            "auroradb_verify_data_plane=false",
+            inventory=INVENTORY,
+            check=False,
+        )
+        report = _report(suffix)
+        assert set(report["failed_checks"]) == failing, f"{what}: {sorted(report['failed_checks'])}"
+        assert verified.returncode != 0, what
+    repaired = cloud.playbook("site.yml", "-e", f"env_suffix={suffix}", inventory=INVENTORY)
+    assert recap(repaired.stdout, HOST)["changed"] > 0
+    verified = cloud.playbook("verify.yml", "-e", f"env_suffix={suffix}", inventory=INVENTORY)
+    assert recap(verified.stdout, HOST)["failed"] == 0
+    assert _report(suffix)["posture"]["fail"] == 0
 
 
 def _logs_are_encrypted_and_kept_a_year(cloud, suffix):

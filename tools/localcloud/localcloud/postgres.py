@@ -631,6 +631,8 @@ class DataPlane:
                 f"CREATE ROLE {user} LOGIN CREATEDB CREATEROLE PASSWORD {sql_literal(master_password)};\n"
                 f"GRANT pg_monitor, pg_signal_backend TO {user};\n"
                 f"GRANT ALL ON SCHEMA public TO {user} WITH GRANT OPTION;\n"
+                # as on RDS, the master user owns the postgres database (and may create extensions in it)
+                + f"ALTER DATABASE postgres OWNER TO {user};\n"
                 f"CREATE ROLE {REPLICATOR} REPLICATION LOGIN PASSWORD {sql_literal(replication_password)};\n"
                 + (f"CREATE DATABASE {sql_identifier(database)} OWNER {user};\n" if database else "")
             )

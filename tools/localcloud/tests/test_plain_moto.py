@@ -441,6 +441,54 @@ def test_cluster_engine_version_only_goes_up(moto_or_cloud):
     rds.delete_db_cluster(DBClusterIdentifier=cluster, SkipFinalSnapshot=True)
 
 
+# --------------------------------------------------------------------------------------------- RDS (gap 34)
+def test_iam_database_authentication_changes_in_place(moto_or_cloud):
+    rds = moto_or_cloud.client("rds")
+    cluster = create_cluster(rds)
+
+    def enabled():
+        return rds.describe_db_clusters(DBClusterIdentifier=cluster)["DBClusters"][0][
+            "IAMDatabaseAuthenticationEnabled"
+        ]
+
+    assert enabled() is False
+    rds.modify_db_cluster(DBClusterIdentifier=cluster, EnableIAMDatabaseAuthentication=True, ApplyImmediately=True)
+    assert enabled() is (not moto_or_cloud.plain)  # plain moto keeps reporting false
+    if not moto_or_cloud.plain:
+        rds.modify_db_cluster(DBClusterIdentifier=cluster, EnableIAMDatabaseAuthentication=False, ApplyImmediately=True)
+        assert enabled() is False
+    rds.delete_db_cluster(DBClusterIdentifier=cluster, SkipFinalSnapshot=True)
+
+
+# --------------------------------------------------------------------------------------------- EC2 (gap 35)
+def test_deleted_flow_log_leaves_no_tags(moto_or_cloud):
+    ec2, logs = moto_or_cloud.client("ec2"), moto_or_cloud.client("logs")
+    vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+    group = "/payments/" + unique_name("flow")
+    logs.create_log_group(logGroupName=group)
+    (flow_log,) = ec2.create_flow_logs(
+        ResourceIds=[vpc],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogDestinationType="cloud-watch-logs",
+        LogGroupName=group,
+        DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow-logs",
+        TagSpecifications=[{"ResourceType": "vpc-flow-log", "Tags": [{"Key": "environment", "Value": "gap35"}]}],
+    )["FlowLogIds"]
+
+    def tagged():
+        return [
+            t["ResourceId"] for t in ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [flow_log]}])["Tags"]
+        ]
+
+    assert tagged() == [flow_log]
+    ec2.delete_flow_logs(FlowLogIds=[flow_log])
+    assert ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc]}])["FlowLogs"] == []
+    assert tagged() == ([flow_log] if moto_or_cloud.plain else [])
+    ec2.delete_vpc(VpcId=vpc)
+    logs.delete_log_group(logGroupName=group)
+
+
 # --------------------------------------------------------------------------------------------- Logs (gap 31)
 def test_log_group_kms_key_changes_in_place(moto_or_cloud):
     logs, kms = moto_or_cloud.client("logs"), moto_or_cloud.client("kms")

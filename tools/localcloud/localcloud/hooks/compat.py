@@ -171,6 +171,19 @@ def free_the_addresses_of_a_deleted_nat_gateway(env: Envelope, body: bytes) -> N
         disassociate_nat_addresses(backend, nat)
 
 
+@after("ec2", "DeleteFlowLogs")
+def forget_the_tags_of_deleted_flow_logs(env: Envelope, body: bytes) -> None:
+    """Gap 35 (EC2): moto kept a deleted flow log's tags, so DescribeTags still listed it (a teardown looked as if it
+    had left the flow log behind). AWS forgets them with the flow log."""
+    from moto.ec2.models import ec2_backends
+
+    backend = ec2_backends[ACCOUNT_ID][env.region]
+    ids = [value for key, value in env.params.items() if re.fullmatch(r"FlowLogId\.\d+", key)]  # EC2's list form
+    for flow_log_id in ids:
+        if flow_log_id not in backend.flow_logs:
+            backend.tags.pop(flow_log_id, None)
+
+
 @after("ec2", "CreateVpcEndpoint")
 def no_private_dns_on_gateway_endpoints(env: Envelope, body: bytes) -> bytes | None:
     """Gap foreign-2 (EC2): private DNS is a feature of interface endpoints only (the EC2 API reference of
@@ -416,6 +429,18 @@ def refuse_engine_downgrade(env: Envelope) -> None:
             "InvalidParameterCombination",
             "The AllowMajorVersionUpgrade flag must be present when upgrading to a new major version.",
         )
+
+
+# Gap 34: moto 5.2.5's ModifyDBCluster stores EnableIAMDatabaseAuthentication under another attribute than the one
+# DescribeDBClusters reads (iam_auth): IAM database authentication turned on or off later never showed.
+@after("rds", "ModifyDBCluster")
+def modify_iam_database_authentication(env: Envelope, body: bytes) -> None:
+    wanted = env.param("EnableIAMDatabaseAuthentication")
+    identifier = env.param("NewDBClusterIdentifier") or env.param("DBClusterIdentifier") or ""
+    cluster = rds_backend(env.region).clusters.get(identifier)
+    if wanted is None or cluster is None:
+        return
+    cluster.iam_auth = str(wanted).lower() == "true"
 
 
 # Gap 31: moto 5.2.5 lacks AssociateKmsKey and DisassociateKmsKey for log groups (CreateLogGroup takes a kmsKeyId):

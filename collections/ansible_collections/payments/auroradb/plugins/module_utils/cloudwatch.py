@@ -43,3 +43,10 @@ def update_tags(client, arn: str, to_set: dict[str, str], to_remove: list[str]) 
         client.untag_resource(ResourceARN=arn, TagKeys=to_remove, aws_retry=True)
     if to_set:
         client.tag_resource(ResourceARN=arn, Tags=ansible_dict_to_boto3_tag_list(to_set), aws_retry=True)
+
+
+@CloudWatchErrorHandler.common_error_handler("turn the actions of alarm {name} on or off")
+def set_actions_enabled(client, name: str, enabled: bool) -> None:
+    """EnableAlarmActions or DisableAlarmActions."""
+    call = client.enable_alarm_actions if enabled else client.disable_alarm_actions
+    call(AlarmNames=[name], aws_retry=True)

@@ -65,6 +65,7 @@ SETTINGS_SPEC = dict(
     notifications=dict(type="bool"),
     log_retention_days=dict(type="int"),
     flow_log_retention_days=dict(type="int"),
+    pgaudit_log=dict(type="raw"),
     monitoring_interval=dict(type="int"),
     topic_subscriptions=dict(type="raw"),
 )

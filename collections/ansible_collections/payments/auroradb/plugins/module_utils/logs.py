@@ -77,3 +77,10 @@ def update_tags(client, arn: str, to_set: dict[str, str], to_remove: list[str]) 
 def groups_under(client, prefix: str) -> list[dict[str, Any]]:
     """Every log group whose name starts with ``prefix``."""
     return paginated_query_with_retries(client, "describe_log_groups", logGroupNamePrefix=prefix)["logGroups"]
+
+
+@LogsErrorHandler.common_error_handler("search log group {name}")
+def contains(client, name: str, text: str) -> bool:
+    """Whether an event of the group holds ``text`` (FilterLogEvents with the quoted text as the pattern)."""
+    answer = client.filter_log_events(logGroupName=name, filterPattern=f'"{text}"', limit=1, aws_retry=True)
+    return bool(answer.get("events"))

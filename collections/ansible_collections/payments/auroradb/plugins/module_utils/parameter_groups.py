@@ -213,3 +213,33 @@ def plan(
                 }
             )
     return {"modify": modify, "reset": reset, "changed_parameters": changed, "reset_parameters": resets}
+
+
+# -- The cluster parameters the aurora role asks for -------------------------------------------------------------
+
+# The reference's one parameter.
+REFERENCE_PARAMETERS = {"rds.force_ssl": 1}
+# Aurora PostgreSQL's default shared_preload_libraries (the engine default of aurora-postgresql15 and 16).
+DEFAULT_PRELOAD = "pg_stat_statements"
+PGAUDIT = "pgaudit"
+PGAUDIT_ROLE = "rds_pgaudit"  # the only value Aurora accepts for pgaudit.role
+
+
+def cluster_parameters(
+    parameters: dict[str, Any] | None, pgaudit: bool = False, pgaudit_log: list[str] | None = None
+) -> dict[str, Any]:
+    """The cluster parameters to set: the reference's, the inventory's on top, and with ``pgaudit`` the library
+    appended to ``shared_preload_libraries`` (the inventory's list, else Aurora's default), ``pgaudit.log`` (the
+    classes, comma-separated) and ``pgaudit.role`` (object auditing through grants to rds_pgaudit), unless the
+    inventory sets them itself."""
+    wanted = {**REFERENCE_PARAMETERS, **(parameters or {})}
+    if not pgaudit:
+        return wanted
+    libraries = [lib.strip() for lib in str(wanted.get("shared_preload_libraries") or DEFAULT_PRELOAD).split(",")]
+    libraries = [lib for lib in libraries if lib]
+    if PGAUDIT not in libraries:
+        libraries.append(PGAUDIT)
+    wanted["shared_preload_libraries"] = ",".join(libraries)
+    wanted.setdefault("pgaudit.log", ",".join(pgaudit_log or ["ddl", "role"]))
+    wanted.setdefault("pgaudit.role", PGAUDIT_ROLE)
+    return wanted

@@ -77,6 +77,7 @@ VARIABLES = {
     "notifications": "auroradb_monitoring_notifications",
     "log_retention_days": "auroradb_aurora_log_retention_days",
     "flow_log_retention_days": "auroradb_monitoring_flow_log_retention_days",
+    "pgaudit_log": "auroradb_aurora_pgaudit_log",
     "monitoring_interval": "auroradb_aurora_monitoring_interval",
     "topic_subscriptions": "auroradb_monitoring_topic_subscriptions",
 }
@@ -741,6 +742,20 @@ def check_log_exports(value):
     return []
 
 
+PGAUDIT_CLASSES = ("ddl", "function", "misc", "misc_set", "read", "role", "write", "all", "none")
+
+
+def check_pgaudit_log(value):
+    option = "pgaudit_log"
+    allowed = ", ".join(PGAUDIT_CLASSES)
+    if not _is_str_list(value) or not value:
+        return [_problem(option, f"must be a non-empty list of pgaudit classes from: {allowed}", value)]
+    bad = [item for item in value if item.removeprefix("-") not in PGAUDIT_CLASSES]
+    if bad:
+        return [_problem(option, f"has unknown pgaudit classes {', '.join(bad)} (from: {allowed}; - excludes)", value)]
+    return []
+
+
 def check_reader_count(value):
     return _int_range("reader_count", value, 0, MAX_READER_COUNT, " (Aurora allows 15 replicas)")
 
@@ -1007,6 +1022,7 @@ _SINGLE_CHECKS = (
     ("topic_subscriptions", check_topic_subscriptions),
     ("log_retention_days", check_log_retention_days),
     ("flow_log_retention_days", check_flow_log_retention_days),
+    ("pgaudit_log", check_pgaudit_log),
     ("monitoring_interval", check_monitoring_interval),
 )
 

@@ -10,7 +10,9 @@ The logic is written against small injected callables so it is unit-testable wit
   (``pg8000.native.Connection``) or raises; ``tls=True`` means TLS with certificate and host name
   verification, ``tls=False`` a plaintext connection;
 * ``probe(host, port)`` returns None when a TCP connection opens, else the error text;
-* ``sleep`` and ``clock`` drive the replication poll.
+* ``sleep`` and ``clock`` drive the replication poll (and the audit log poll);
+* ``audit_logged(marker)`` (optional) says whether a line holding ``marker`` reached the database's exported log
+  (CloudWatch Logs): with it, the checks also find the pgaudit extension and an audited statement in the log.
 
 Errors are classified by their SQLSTATE (pg8000 puts the server's error fields, ``C`` among them, in
 ``args[0]``). Nothing here sees the password: ``connect`` closes over it.
@@ -69,9 +71,22 @@ def _quote_identifier(name):
 class DataPlane:
     """One run of the data-plane checks; ``run()`` returns ``(checks, skipped_reason)``."""
 
-    def __init__(self, connect, probe, sleep, clock, replication_timeout=15.0, poll_interval=0.5):
+    def __init__(
+        self,
+        connect,
+        probe,
+        sleep,
+        clock,
+        replication_timeout=15.0,
+        poll_interval=0.5,
+        audit_logged=None,
+        audit_timeout=120.0,
+        audit_poll_interval=5.0,
+    ):
         self.connect, self.probe, self.sleep, self.clock = connect, probe, sleep, clock
         self.replication_timeout, self.poll_interval = float(replication_timeout), float(poll_interval)
+        self.audit_logged, self.audit_timeout = audit_logged, float(audit_timeout)
+        self.audit_poll_interval = float(audit_poll_interval)
         self.checks = []
 
     def _add(self, name, passed, expected, found):
@@ -116,6 +131,8 @@ class DataPlane:
         try:
             writer_conn = self._tls_login(writer, port)
             written = self._write(writer_conn, table, token)
+            if self.audit_logged is not None:
+                self._audited(writer_conn, table, token, written)
             reader_conn = self._read_on_reader(reader, port, table, token, written)
             self._reader_refuses_writes(reader_conn, table)
             self._plaintext_refused(writer, port)
@@ -164,6 +181,43 @@ class DataPlane:
             self._add("db.writer_write", False, expected, f"write failed: {describe_error(e)}")
             return False
         return self._add("db.writer_write", True, expected, f"row {token} written to {table}")
+
+    def _audited(self, conn, table, token, written):
+        """The pgaudit extension is installed, and an audited statement (DDL: a comment on the probe table carrying
+        a unique marker) reaches the exported log within ``audit_timeout``."""
+        expected = "the pgaudit extension installed"
+        if conn is None or not written:
+            self._add("db.pgaudit_extension", False, expected, "not run: no writer connection or no probe table")
+            self._add("db.audit_logged", False, "an audited statement in the exported log", "not run")
+            return
+        try:
+            rows = conn.run("SELECT extversion FROM pg_extension WHERE extname = 'pgaudit'")
+            found = f"pgaudit {rows[0][0]}" if rows else "no pgaudit extension in this database"
+            self._add("db.pgaudit_extension", bool(rows), expected, found)
+        except Exception as e:  # noqa: BLE001
+            self._add("db.pgaudit_extension", False, expected, describe_error(e))
+        marker = f"auroradb-audit-{token}"
+        expected = f"an audited statement ({marker}) in the exported log within {self.audit_timeout:g} s"
+        try:
+            conn.run(f"COMMENT ON TABLE {_quote_identifier(table)} IS '{marker}'")
+        except Exception as e:  # noqa: BLE001
+            self._add("db.audit_logged", False, expected, f"the statement failed: {describe_error(e)}")
+            return
+        start = self.clock()
+        while True:
+            try:
+                seen, error = self.audit_logged(marker), None
+            except Exception as e:  # noqa: BLE001 - e.g. the log group not there yet: poll again
+                seen, error = False, describe_error(e)
+            waited = self.clock() - start
+            if seen:
+                self._add("db.audit_logged", True, expected, f"AUDIT line in the log after {waited:.1f} s")
+                return
+            if waited >= self.audit_timeout:
+                found = f"no AUDIT line after {waited:.1f} s" + (f" (last error: {error})" if error else "")
+                self._add("db.audit_logged", False, expected, found)
+                return
+            self.sleep(self.audit_poll_interval)
 
     def _read_on_reader(self, reader, port, table, token, written):
         expected = f"the row visible through the reader endpoint within {self.replication_timeout:g} s"

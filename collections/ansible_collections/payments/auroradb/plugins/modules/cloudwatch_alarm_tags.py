@@ -14,11 +14,18 @@ version_added: 0.1.0
 description:
   - Sets the tags of an existing CloudWatch alarm. C(amazon.aws.cloudwatch_metric_alarm) 11.4 has no tag option,
     so a stack that tags every resource needs this second step.
+  - With O(actions_enabled), also turns the alarm's actions on (C(EnableAlarmActions)) or off - the
+    C(amazon.aws.cloudwatch_metric_alarm) module leaves C(ActionsEnabled) out of its comparison, so actions disabled
+    by hand would stay disabled (AWS Security Hub CloudWatch.17).
 options:
   alarm_arn:
     description: ARN of the alarm.
     type: str
     required: true
+  actions_enabled:
+    description: Whether the alarm's actions must be enabled; left as they are when not given.
+    type: bool
+    version_added: 0.3.0
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -56,16 +63,25 @@ def ensure_tags(module, client):
     current = cloudwatch.get_tags(client, arn)
     if current is None:
         raise AuroraDbError(f"Alarm {arn} does not exist; create it first (amazon.aws.cloudwatch_metric_alarm)")
-    if wanted is None:
-        return {"changed": False, "tags": current}
-    to_set, to_remove = compare_aws_tags(current, wanted, module.params["purge_tags"])
-    desired = {k: v for k, v in {**current, **to_set}.items() if k not in to_remove}
-    changed = bool(to_set or to_remove)
-    if changed and not module.check_mode:
-        cloudwatch.update_tags(client, arn, to_set, to_remove)
-    result = {"changed": changed, "tags": desired}
+    before, after, changed = {"tags": current}, {"tags": current}, False
+    if wanted is not None:
+        to_set, to_remove = compare_aws_tags(current, wanted, module.params["purge_tags"])
+        after["tags"] = {k: v for k, v in {**current, **to_set}.items() if k not in to_remove}
+        changed = bool(to_set or to_remove)
+        if changed and not module.check_mode:
+            cloudwatch.update_tags(client, arn, to_set, to_remove)
+    enabled = module.params["actions_enabled"]
+    if enabled is not None:
+        name = arn.split(":alarm:", 1)[-1]
+        live = cloudwatch.describe_alarms(client, [name]).get(name, {}).get("ActionsEnabled")
+        before["actions_enabled"], after["actions_enabled"] = live, enabled
+        if live is not enabled:
+            changed = True
+            if not module.check_mode:
+                cloudwatch.set_actions_enabled(client, name, enabled)
+    result = {"changed": changed, "tags": after["tags"]}
     if module._diff:
-        result["diff"] = {"before": {"tags": current}, "after": {"tags": desired}}
+        result["diff"] = {"before": before, "after": after}
     return result
 
 
@@ -73,6 +89,7 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
             alarm_arn=dict(type="str", required=True),
+            actions_enabled=dict(type="bool"),
             tags=dict(type="dict", aliases=["resource_tags"]),
             purge_tags=dict(type="bool", default=True),
         ),

@@ -74,6 +74,20 @@ options:
     description: Table (in the default schema) holding the probe rows; created when missing.
     type: str
     default: auroradb_verify_probe
+  audit_log_group:
+    description:
+      - The CloudWatch Logs group the cluster exports its C(postgresql) log to (C(/aws/rds/cluster/<id>/postgresql)).
+        When given, two more checks - C(db.pgaudit_extension) (the extension is installed in O(database)) and
+        C(db.audit_logged) (a comment on the probe table, a DDL statement pgaudit logs, carries a unique marker that
+        must appear in the group within O(audit_timeout) seconds).
+    type: str
+    default: ""
+    version_added: 0.3.0
+  audit_timeout:
+    description: Seconds the audited statement may take to reach the log group (CloudWatch Logs delivery).
+    type: int
+    default: 120
+    version_added: 0.3.0
 requirements:
   - pg8000
 extends_documentation_fragment:
@@ -121,62 +135,23 @@ summary:
 """
 
 import os
-import socket
-import ssl
 import time
-
-try:
-    import pg8000.native
-
-    HAS_PG8000 = True
-except ImportError:
-    HAS_PG8000 = False
 
 from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.payments.auroradb.plugins.module_utils import secretsmanager as sm
-from ansible_collections.payments.auroradb.plugins.module_utils import verify
+from ansible_collections.payments.auroradb.plugins.module_utils import logs, verify
+from ansible_collections.payments.auroradb.plugins.module_utils.db_connect import (
+    HAS_PG8000,
+    pg8000_connector,
+    secret_credentials,
+    tcp_probe,
+    tls_context,
+)
 from ansible_collections.payments.auroradb.plugins.module_utils.errors import failure
 from ansible_collections.payments.auroradb.plugins.module_utils.verify_data_plane import DataPlane, normalize_mode
-
-
-def tcp_probe(timeout):
-    def probe(host, port):
-        try:
-            with socket.create_connection((host, port), timeout=timeout):
-                return None
-        except OSError as e:
-            return str(e) or e.__class__.__name__
-
-    return probe
-
-
-def tls_context(ca_bundle):
-    """Certificate and host name verification; the given CA bundle or the system trust store."""
-    context = ssl.create_default_context(cafile=ca_bundle or None)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    return context
-
-
-def pg8000_connector(user, password, database, timeout, context):
-    """connect(host, port, tls) for DataPlane; the password stays in this closure."""
-
-    def connect(host, port, tls):
-        return pg8000.native.Connection(
-            user=user,
-            password=password,
-            host=host,
-            port=port,
-            database=database,
-            timeout=timeout,
-            ssl_context=context if tls else False,
-            application_name="payments.auroradb.db_verify",
-        )
-
-    return connect
 
 
 def credentials(module):
@@ -184,10 +159,7 @@ def credentials(module):
     params = module.params
     if params["secret_id"]:
         client = module.client("secretsmanager", retry_decorator=AWSRetry.jittered_backoff())
-        value = sm.get_current_value(client, params["secret_id"], module.no_log_values.add)
-        if not value.get("username") or not value.get("password"):
-            raise sm.SecretValueError(f"Secret {params['secret_id']} has no JSON value with username and password")
-        return value["username"], value["password"]
+        return secret_credentials(client, params["secret_id"], module.no_log_values.add)
     return params["login_user"], params["login_password"]
 
 
@@ -206,6 +178,8 @@ def main():
             connect_timeout=dict(type="int", default=3),
             replication_timeout=dict(type="int", default=15),
             probe_table=dict(type="str", default="auroradb_verify_probe"),
+            audit_log_group=dict(type="str", default=""),
+            audit_timeout=dict(type="int", default=120),
         ),
         mutually_exclusive=[("secret_id", "login_user"), ("secret_id", "login_password")],
         required_together=[("login_user", "login_password")],
@@ -235,13 +209,30 @@ def main():
             # A missing CA bundle fails the TLS login (and what depends on it), not the module: the other checks
             # still run. The plaintext attempt needs no CA.
             context = tls_context(ca_bundle) if not ca_bundle or os.path.isfile(ca_bundle) else None
-            lazy["connect"] = pg8000_connector(user, password, params["database"], params["connect_timeout"], context)
+            lazy["connect"] = pg8000_connector(
+                user, password, params["database"], params["connect_timeout"], context, "payments.auroradb.db_verify"
+            )
             lazy["context"] = context
         if tls and lazy["context"] is None:
             raise ValueError(f"CA bundle {params['ca_bundle']} is not a file (ca_bundle)")
         return lazy["connect"](host, port, tls)
 
-    runner = DataPlane(connect, probe, time.sleep, time.monotonic, params["replication_timeout"])
+    audit_logged = None
+    if params["audit_log_group"]:
+        logs_client = module.client("logs", retry_decorator=AWSRetry.jittered_backoff())
+
+        def audit_logged(marker):
+            return logs.contains(logs_client, params["audit_log_group"], marker)
+
+    runner = DataPlane(
+        connect,
+        probe,
+        time.sleep,
+        time.monotonic,
+        params["replication_timeout"],
+        audit_logged=audit_logged,
+        audit_timeout=params["audit_timeout"],
+    )
     checks, skipped = runner.run(mode, writer, params["reader_endpoint"], port, params["probe_table"])
     lines = [verify.line(c) for c in checks] if not skipped else [f"SKIP  data plane: {skipped}"]
     module.exit_json(

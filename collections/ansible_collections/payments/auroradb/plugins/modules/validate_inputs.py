@@ -193,6 +193,11 @@ options:
       - Retention of the VPC flow log group (C(auroradb_monitoring_flow_log_retention_days)); one of the values
         CloudWatch Logs accepts.
     type: int
+  pgaudit_log:
+    description:
+      - The classes pgaudit logs (C(auroradb_aurora_pgaudit_log)) - C(ddl), C(function), C(misc), C(misc_set),
+        C(read), C(role), C(write), C(all), C(none), each optionally prefixed with C(-).
+    type: raw
   rotation_runtime:
     description:
       - Lambda runtime of the rotation function (C(auroradb_secret_rotation_runtime)), C(python3.9) or later.

@@ -160,3 +160,40 @@ def test_validation_reports_every_problem_at_once():
 def test_valid_parameters_have_no_problems():
     desired = {"rds.force_ssl": "on", "log_min_duration_statement": -1, "shared_preload_libraries": "PG_CRON"}
     assert pg.validate(desired, DEFAULTS) == []
+
+
+@pytest.mark.parametrize(
+    ("parameters", "pgaudit", "expected"),
+    [
+        ({}, False, {"rds.force_ssl": 1}),
+        ({"work_mem": 64}, False, {"rds.force_ssl": 1, "work_mem": 64}),
+        (
+            {},
+            True,
+            {
+                "rds.force_ssl": 1,
+                "shared_preload_libraries": "pg_stat_statements,pgaudit",
+                "pgaudit.log": "ddl,role",
+                "pgaudit.role": "rds_pgaudit",
+            },
+        ),
+        (
+            {"shared_preload_libraries": "pg_cron, pgaudit", "pgaudit.log": "all"},
+            True,
+            {
+                "rds.force_ssl": 1,
+                "shared_preload_libraries": "pg_cron,pgaudit",
+                "pgaudit.log": "all",
+                "pgaudit.role": "rds_pgaudit",
+            },
+        ),
+        ({"shared_preload_libraries": "pg_cron"}, True, None),
+    ],
+)
+def test_cluster_parameters_add_pgaudit_to_the_inventory_s(parameters, pgaudit, expected):
+    got = pg.cluster_parameters(parameters, pgaudit, ["ddl", "role"])
+    if expected is None:  # the inventory's libraries kept, pgaudit appended
+        assert got["shared_preload_libraries"] == "pg_cron,pgaudit"
+    else:
+        assert got == expected
+    assert parameters.get("pgaudit.role") is None  # the inventory's dict is not changed

@@ -65,6 +65,7 @@ GOOD = {
     "notifications": True,
     "log_retention_days": 365,
     "flow_log_retention_days": 30,
+    "pgaudit_log": ["ddl", "role"],
     "monitoring_interval": 60,
     "topic_subscriptions": [
         {"protocol": "email", "endpoint": "payments-oncall@example.com"},
@@ -498,6 +499,8 @@ def test_no_problem_contains_the_separator_of_the_module_message():
     ("overrides", "variable", "words"),
     [
         ({"flow_log_retention_days": 31}, "auroradb_monitoring_flow_log_retention_days", ("30", "3653")),
+        ({"pgaudit_log": ["ddl", "writes"]}, "auroradb_aurora_pgaudit_log", ("writes", "misc_set")),
+        ({"pgaudit_log": []}, "auroradb_aurora_pgaudit_log", ("non-empty",)),
         ({"rotation_log_retention_days": 13}, "auroradb_secret_rotation_log_retention_days", ("14", "3653")),
         ({"rotation_log_retention_days": "90"}, "auroradb_secret_rotation_log_retention_days", ()),
         ({"aurora_port": 6000}, "auroradb_aurora_port", ("auroradb_network_db_port (5432)",)),

@@ -37,6 +37,8 @@ class FakeCluster:
         self.plaintext = "refuse"  # refuse | accept | network
         self.tls = "ok"  # ok | bad-cert | not-encrypted
         self.reachable = True
+        self.pgaudit = "1.7"  # the extension's version, None when it is not installed
+        self.comments = []  # what COMMENT ON TABLE wrote (pgaudit would log it)
         self.opened = []
         self.closed = 0
 
@@ -85,6 +87,11 @@ class FakeConn:
             token = params["t"]
             seen = token in c.rows and c.now - c.written_at[token] >= c.visible_after
             return [[1 if seen else 0]]
+        if sql.startswith("SELECT extversion"):
+            return [[c.pgaudit]] if c.pgaudit else []
+        if sql.startswith("COMMENT ON TABLE"):
+            c.comments.append(sql.split("'")[1])
+            return []
         if sql.startswith("DELETE"):
             c.rows.discard(params["t"])
             return []
@@ -198,3 +205,50 @@ def test_bad_mode():
 def test_sqlstate():
     assert sqlstate(ServerError("25006", "read only")) == "25006"
     assert sqlstate(OSError("x")) is None
+
+
+def run_audited(cluster, logged_after=None, timeout=20.0):
+    """The checks with the audit step: the marker reaches the log ``logged_after`` seconds after the comment."""
+    seen = {}
+
+    def audit_logged(marker):
+        if marker not in cluster.comments or logged_after is None:
+            return False
+        seen.setdefault(marker, cluster.now)
+        return cluster.now - seen[marker] >= logged_after
+
+    plane = DataPlane(
+        cluster.connect,
+        cluster.probe,
+        cluster.sleep,
+        cluster.clock,
+        replication_timeout=5.0,
+        audit_logged=audit_logged,
+        audit_timeout=timeout,
+        audit_poll_interval=2.0,
+    )
+    return plane.run("auto", WRITER, READER, PORT)[0]
+
+
+def test_audited_statement_reaching_the_log_passes_after_the_delivery_delay():
+    cluster = FakeCluster()
+    checks = run_audited(cluster, logged_after=6.0)
+    assert [c["name"] for c in checks] == ALL[:3] + ["db.pgaudit_extension", "db.audit_logged"] + ALL[3:]
+    assert failed(checks) == []
+    (marker,) = cluster.comments
+    assert marker.startswith("auroradb-audit-verify-")
+    audit = next(c for c in checks if c["name"] == "db.audit_logged")
+    assert "after 6.0 s" in audit["found"]
+
+
+def test_audit_line_never_logged_fails_after_the_timeout():
+    cluster = FakeCluster()
+    checks = run_audited(cluster, logged_after=None, timeout=10.0)
+    assert failed(checks) == ["db.audit_logged"]
+    assert "no AUDIT line after 10.0 s" in next(c for c in checks if c["name"] == "db.audit_logged")["found"]
+
+
+def test_missing_extension_fails_its_check_only():
+    cluster = FakeCluster()
+    cluster.pgaudit = None
+    assert failed(run_audited(cluster, logged_after=0.0)) == ["db.pgaudit_extension"]

@@ -16,7 +16,7 @@ class FakeModule:
     def __init__(self, check_mode=False, diff=True, **params):
         self.check_mode = check_mode
         self._diff = diff
-        self.params = {"alarm_arn": ARN, "tags": None, "purge_tags": True, **params}
+        self.params = {"alarm_arn": ARN, "tags": None, "purge_tags": True, "actions_enabled": None, **params}
 
 
 def has_tags(stub, **tags):
@@ -74,3 +74,34 @@ def test_throttled_tagging_is_retried(aws):
     stub.add_client_error("tag_resource", "Throttling", http_status_code=400)
     stub.add_response("tag_resource", {})
     assert mod.ensure_tags(FakeModule(tags={"environment": "dev"}), client)["changed"]
+
+
+def alarm_actions(stub, enabled):
+    stub.add_response(
+        "describe_alarms",
+        {"MetricAlarms": [{"AlarmName": "payment-db-cpu-alarm-dev", "ActionsEnabled": enabled}]},
+        {"AlarmNames": ["payment-db-cpu-alarm-dev"]},
+    )
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_disabled_actions_are_enabled_again(aws, check_mode):
+    """amazon.aws.cloudwatch_metric_alarm never compares ActionsEnabled (Security Hub CloudWatch.17)."""
+    client, stub = aws("cloudwatch")
+    has_tags(stub, environment="dev")
+    alarm_actions(stub, False)
+    if not check_mode:
+        stub.add_response("enable_alarm_actions", {}, {"AlarmNames": ["payment-db-cpu-alarm-dev"]})
+    result = mod.ensure_tags(FakeModule(check_mode=check_mode, actions_enabled=True), client)
+    assert result["changed"] is True
+    assert result["diff"]["before"]["actions_enabled"] is False and result["diff"]["after"]["actions_enabled"] is True
+    stub.assert_no_pending_responses()
+
+
+def test_enabled_actions_change_nothing(aws):
+    client, stub = aws("cloudwatch")
+    has_tags(stub, environment="dev")
+    alarm_actions(stub, True)
+    result = mod.ensure_tags(FakeModule(actions_enabled=True, tags={"environment": "dev"}, purge_tags=False), client)
+    assert result["changed"] is False
+    stub.assert_no_pending_responses()
