@@ -137,6 +137,22 @@ class Checker:
                 sources == [(5432, 5432, rot_sg["GroupId"])] and cidrs == expected.get("db_allowed_cidrs", []),
                 f"DB security group admits 5432 only from the rotation SG (got {sources} {cidrs})",
             )
+            # issue 13 item 5: the database starts no connection; the rotation function reaches only the Secrets
+            # Manager endpoint's group on 443 and the database's group on 5432
+            self.expect(
+                db_sg["IpPermissionsEgress"] == [], f"DB security group has no egress ({db_sg['IpPermissionsEgress']})"
+            )
+            endpoint_sg = sgs.get(f"payment-db-endpoints-sg-{sfx}", {}).get("GroupId")
+            reached = sorted(
+                (p.get("FromPort"), p.get("ToPort"), pair["GroupId"])
+                for p in rot_sg["IpPermissionsEgress"]
+                for pair in p.get("UserIdGroupPairs", [])
+            )
+            ranges = [r["CidrIp"] for p in rot_sg["IpPermissionsEgress"] for r in p.get("IpRanges", [])]
+            self.expect(
+                reached == sorted([(443, 443, endpoint_sg), (5432, 5432, db_sg["GroupId"])]) and ranges == [],
+                f"rotation SG reaches only the endpoint SG on 443 and the DB SG on 5432 (got {reached} {ranges})",
+            )
         # KMS
         aliases = {a["AliasName"]: a for a in kms.list_aliases()["Aliases"]}
         alias = aliases.get(f"alias/payment-db-{sfx}")
@@ -186,6 +202,10 @@ class Checker:
                 self.expect(inst["DBInstanceClass"] == expected["instance_class"], f"{name} class")
                 self.expect(inst.get("PubliclyAccessible") is False, f"{name} private")
                 self.expect(inst.get("PerformanceInsightsEnabled") is True, f"{name} Performance Insights")
+                self.expect(
+                    key_arn is not None and inst.get("PerformanceInsightsKMSKeyId") == key_arn,
+                    f"{name} PI encrypted with the stack key ({inst.get('PerformanceInsightsKMSKeyId')})",
+                )
                 self.expect(inst["DBInstanceStatus"] == "available", f"{name} available")
             # secret
             secret_name = f"payment-db-credentials-{sfx}"

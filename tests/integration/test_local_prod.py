@@ -96,6 +96,17 @@ def _notifications_are_wired(cloud, suffix):
     (alias,) = [a for a in kms.list_aliases()["Aliases"] if a["AliasName"] == f"alias/payment-db-{suffix}"]
     key_arn = kms.describe_key(KeyId=alias["TargetKeyId"])["KeyMetadata"]["Arn"]
     policy = json.loads(kms.get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"])
+    # key administrators apart from key users (issue 13 item 5): no kms:* for the account, each statement scoped
+    sids = {s["Sid"]: s for s in policy["Statement"]}
+    assert "EnableIAMUserPermissions" not in sids and all(s["Action"] != "kms:*" for s in policy["Statement"])
+    admins = sids["KeyAdministratorsOnly"]["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+    users = sids["KeyUsersOnly"]["Condition"]["ArnEquals"]["aws:PrincipalArn"]
+    assert admins == ["arn:aws:iam::123456789012:user/moto", "arn:aws:iam::123456789012:role/PaymentsPlatformAdmin"]
+    assert users == [
+        "arn:aws:iam::123456789012:user/moto",
+        f"arn:aws:iam::123456789012:role/payment-db-rotation-{suffix}",
+    ]
+    assert not {"kms:Decrypt", "kms:Encrypt"} & set(sids["KeyAdministratorsOnly"]["Action"])
     services = [s for s in policy["Statement"] if "Service" in s["Principal"]]
     assert services and set(services[0]["Principal"]["Service"]) == {
         "cloudwatch.amazonaws.com",

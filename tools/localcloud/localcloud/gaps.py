@@ -463,6 +463,14 @@ GAPS: tuple[Gap, ...] = (
         (_PM + "test_deleted_flow_log_leaves_no_tags",),
     ),
     Gap(
+        "36",
+        "sts",
+        "GetCallerIdentity answers an IAM user's ARN in the sts form (arn:aws:sts::<account>:user/<name>); AWS answers"
+        " arn:aws:iam::<account>:user/<name>, the principal a key policy names",
+        ("hooks.compat:caller_user_arn_is_an_iam_arn",),
+        (_PM + "test_caller_user_arn_is_an_iam_arn",),
+    ),
+    Gap(
         "ssm-1",
         "ssm",
         "PutParameter with Overwrite=false creates atomically: of two simultaneous calls one wins (the run lock)",

@@ -460,6 +460,14 @@ def test_iam_database_authentication_changes_in_place(moto_or_cloud):
     rds.delete_db_cluster(DBClusterIdentifier=cluster, SkipFinalSnapshot=True)
 
 
+# --------------------------------------------------------------------------------------------- STS (gap 36)
+def test_caller_user_arn_is_an_iam_arn(moto_or_cloud):
+    arn = moto_or_cloud.client("sts").get_caller_identity()["Arn"]
+    assert arn == (
+        "arn:aws:sts::123456789012:user/moto" if moto_or_cloud.plain else "arn:aws:iam::123456789012:user/moto"
+    )
+
+
 # --------------------------------------------------------------------------------------------- EC2 (gap 35)
 def test_deleted_flow_log_leaves_no_tags(moto_or_cloud):
     ec2, logs = moto_or_cloud.client("ec2"), moto_or_cloud.client("logs")

@@ -431,6 +431,15 @@ def refuse_engine_downgrade(env: Envelope) -> None:
         )
 
 
+# Gap 36: moto answers GetCallerIdentity for an IAM user's access key with arn:aws:sts::<account>:user/<name>; AWS
+# answers arn:aws:iam::<account>:user/<name> (only assumed roles have an sts ARN). A key policy naming the deployer
+# needs the IAM form.
+@after("sts", "GetCallerIdentity")
+def caller_user_arn_is_an_iam_arn(env: Envelope, body: bytes) -> bytes | None:
+    fixed = re.sub(rb"arn:(aws[a-z-]*):sts::(\d{12}):user/", rb"arn:\1:iam::\2:user/", body)
+    return fixed if fixed != body else None
+
+
 # Gap 34: moto 5.2.5's ModifyDBCluster stores EnableIAMDatabaseAuthentication under another attribute than the one
 # DescribeDBClusters reads (iam_auth): IAM database authentication turned on or off later never showed.
 @after("rds", "ModifyDBCluster")

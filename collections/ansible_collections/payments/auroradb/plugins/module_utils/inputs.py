@@ -66,6 +66,8 @@ SETTINGS_SPEC = dict(
     log_retention_days=dict(type="int"),
     flow_log_retention_days=dict(type="int"),
     pgaudit_log=dict(type="raw"),
+    key_administrators=dict(type="raw", no_log=False),
+    key_users=dict(type="raw", no_log=False),
     monitoring_interval=dict(type="int"),
     topic_subscriptions=dict(type="raw"),
 )

@@ -200,3 +200,14 @@ def build_plan(settings):
     if suffix is not None and reader_count is not None and plan.get("availability_zones"):
         plan["instances"] = instances(suffix, plan["availability_zones"], reader_count)
     return plan
+
+
+def principal_arn(caller_arn: str) -> str:
+    """The IAM principal a key policy names for a caller (GetCallerIdentity's ARN): an assumed role's session ARN
+    ``arn:aws:sts::123456789012:assumed-role/Deployer/session`` becomes the role ``arn:aws:iam::123456789012:role/
+    Deployer``; users and the account root stay as they are."""
+    parts = caller_arn.split(":", 5)
+    if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
+        role = parts[5].split("/")[1]
+        return f"arn:{parts[1]}:iam::{parts[4]}:role/{role}"
+    return caller_arn

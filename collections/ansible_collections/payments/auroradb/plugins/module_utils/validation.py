@@ -78,6 +78,8 @@ VARIABLES = {
     "log_retention_days": "auroradb_aurora_log_retention_days",
     "flow_log_retention_days": "auroradb_monitoring_flow_log_retention_days",
     "pgaudit_log": "auroradb_aurora_pgaudit_log",
+    "key_administrators": "auroradb_kms_key_administrators",
+    "key_users": "auroradb_kms_key_users",
     "monitoring_interval": "auroradb_aurora_monitoring_interval",
     "topic_subscriptions": "auroradb_monitoring_topic_subscriptions",
 }
@@ -742,6 +744,32 @@ def check_log_exports(value):
     return []
 
 
+_PRINCIPAL = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:((role|user)/[\w+=,.@/-]+|root)$")
+
+
+def _principals(option, value):
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        return [_problem(option, "must be a list of IAM role or user ARNs", value)]
+    bad = [item for item in value if not _PRINCIPAL.match(item)]
+    if bad:
+        return [
+            _problem(
+                option,
+                f"has {', '.join(bad)}: not an IAM role or user ARN (arn:aws:iam::123456789012:role/Name)",
+                value,
+            )
+        ]
+    return []
+
+
+def check_key_administrators(value):
+    return _principals("key_administrators", value)
+
+
+def check_key_users(value):
+    return _principals("key_users", value)
+
+
 PGAUDIT_CLASSES = ("ddl", "function", "misc", "misc_set", "read", "role", "write", "all", "none")
 
 
@@ -1023,6 +1051,8 @@ _SINGLE_CHECKS = (
     ("log_retention_days", check_log_retention_days),
     ("flow_log_retention_days", check_flow_log_retention_days),
     ("pgaudit_log", check_pgaudit_log),
+    ("key_administrators", check_key_administrators),
+    ("key_users", check_key_users),
     ("monitoring_interval", check_monitoring_interval),
 )
 

@@ -198,6 +198,12 @@ options:
       - The classes pgaudit logs (C(auroradb_aurora_pgaudit_log)) - C(ddl), C(function), C(misc), C(misc_set),
         C(read), C(role), C(write), C(all), C(none), each optionally prefixed with C(-).
     type: raw
+  key_administrators:
+    description: C(auroradb_kms_key_administrators) - IAM role or user ARNs.
+    type: raw
+  key_users:
+    description: C(auroradb_kms_key_users) - IAM role or user ARNs.
+    type: raw
   rotation_runtime:
     description:
       - Lambda runtime of the rotation function (C(auroradb_secret_rotation_runtime)), C(python3.9) or later.

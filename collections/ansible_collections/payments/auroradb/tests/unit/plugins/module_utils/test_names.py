@@ -138,3 +138,16 @@ def test_plan_instances_follow_reader_count_and_zones():
         },
     ]
     assert plan["names"]["reader_instances"] == ["payment-db-cluster-dev-reader1"]
+
+
+@pytest.mark.parametrize(
+    ("caller", "principal"),
+    [
+        ("arn:aws:sts::123456789012:assumed-role/Deployer/ci-42", "arn:aws:iam::123456789012:role/Deployer"),
+        ("arn:aws-us-gov:sts::123456789012:assumed-role/D/s", "arn:aws-us-gov:iam::123456789012:role/D"),
+        ("arn:aws:iam::123456789012:user/ci", "arn:aws:iam::123456789012:user/ci"),
+        ("arn:aws:iam::123456789012:root", "arn:aws:iam::123456789012:root"),
+    ],
+)
+def test_principal_arn_of_a_caller(caller, principal):
+    assert names.principal_arn(caller) == principal

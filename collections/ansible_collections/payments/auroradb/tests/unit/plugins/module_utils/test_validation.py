@@ -66,6 +66,8 @@ GOOD = {
     "log_retention_days": 365,
     "flow_log_retention_days": 30,
     "pgaudit_log": ["ddl", "role"],
+    "key_administrators": ["arn:aws:iam::123456789012:role/PlatformAdmin"],
+    "key_users": ["arn:aws:iam::123456789012:role/Deployer", "arn:aws:iam::123456789012:user/ci"],
     "monitoring_interval": 60,
     "topic_subscriptions": [
         {"protocol": "email", "endpoint": "payments-oncall@example.com"},
@@ -501,6 +503,8 @@ def test_no_problem_contains_the_separator_of_the_module_message():
         ({"flow_log_retention_days": 31}, "auroradb_monitoring_flow_log_retention_days", ("30", "3653")),
         ({"pgaudit_log": ["ddl", "writes"]}, "auroradb_aurora_pgaudit_log", ("writes", "misc_set")),
         ({"pgaudit_log": []}, "auroradb_aurora_pgaudit_log", ("non-empty",)),
+        ({"key_users": ["Deployer"]}, "auroradb_kms_key_users", ("Deployer", "role/Name")),
+        ({"key_administrators": "arn:aws:iam::123456789012:role/A"}, "auroradb_kms_key_administrators", ("list",)),
         ({"rotation_log_retention_days": 13}, "auroradb_secret_rotation_log_retention_days", ("14", "3653")),
         ({"rotation_log_retention_days": "90"}, "auroradb_secret_rotation_log_retention_days", ()),
         ({"aurora_port": 6000}, "auroradb_aurora_port", ("auroradb_network_db_port (5432)",)),
