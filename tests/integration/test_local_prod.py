@@ -26,6 +26,10 @@ HOST = "payments-local-prod"
 
 def test_protected_teardown_needs_the_suffix_and_keeps_a_final_snapshot(localcloud, suffix):
     cloud = localcloud
+    # the plan on an empty account (--check --diff): every production resource planned, not one mutating call
+    plan = cloud.playbook("site.yml", "-e", f"env_suffix={suffix}", "--check", "--diff", inventory=INVENTORY)
+    assert recap(plan.stdout, HOST)["changed"] > 0
+    assert [r["action"] for r in cloud.requests() if r["mutating"]] == []
     cloud.playbook("site.yml", "-e", f"env_suffix={suffix}", inventory=INVENTORY)
     rds = cloud.client("rds")
     cluster_id = f"payment-db-cluster-{suffix}"
