@@ -402,10 +402,16 @@ class Checker:
         left += [
             f"alarm {a['AlarmName']}"
             for a in cw.describe_alarms(AlarmNamePrefix="payment-db-")["MetricAlarms"]
-            if a["AlarmName"].endswith(f"-alarm-{sfx}")
+            if a["AlarmName"].endswith(f"-alarm-{sfx}") or a["AlarmName"].startswith(f"{cluster_id}-")
+        ]
+        left += [
+            f"dashboard {d['DashboardName']}"
+            for d in cw.list_dashboards()["DashboardEntries"]
+            if d["DashboardName"] == f"payment-db-{sfx}"
         ]
         groups = logs.describe_log_groups(logGroupNamePrefix=f"/aws/rds/cluster/{cluster_id}/")["logGroups"]
         groups += logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/payment-db-rotation-{sfx}")["logGroups"]
+        groups += logs.describe_log_groups(logGroupNamePrefix=f"/aws/vpc/payment-db-flow-logs-{sfx}")["logGroups"]
         left += [f"log group {g['logGroupName']}" for g in groups]
         lam, iam = self.c["lambda"], self.c["iam"]
         if any(f["FunctionName"] == f"payment-db-rotation-{sfx}" for f in lam.list_functions()["Functions"]):
@@ -415,6 +421,8 @@ class Checker:
             left.append("rotation role")
         if f"payment-db-monitoring-{sfx}" in roles:
             left.append("enhanced monitoring role")
+        if f"payment-db-flow-logs-{sfx}" in roles:
+            left.append("flow log delivery role")
         sns = self.c["sns"]
         left += [
             f"SNS topic {t['TopicArn']}"

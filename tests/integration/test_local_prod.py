@@ -128,10 +128,33 @@ def _notifications_are_wired(cloud, suffix):
     assert endpoints == [("https", "https://alerts.payments.example.com/aurora")]  # inventories/local-prod's
 
     alarms = cw.describe_alarms(AlarmNamePrefix="payment-db-")["MetricAlarms"]
-    alarms = [a for a in alarms if a["AlarmName"].endswith(f"-alarm-{suffix}")]
-    assert len(alarms) == 2
+    alarms = [
+        a
+        for a in alarms
+        if a["AlarmName"].endswith(f"-alarm-{suffix}") or a["AlarmName"].startswith(f"payment-db-cluster-{suffix}-")
+    ]
+    # the reference's two, and the production profile's: three per instance, replica lag and deadlocks
+    assert len(alarms) == 2 + 3 * 3 + 2, sorted(a["AlarmName"] for a in alarms)
     for alarm in alarms:
         assert alarm["AlarmActions"] == [topic] and alarm["OKActions"] == [topic], alarm["AlarmName"]
+    by_name = {a["AlarmName"]: a for a in alarms}
+    writer = f"payment-db-cluster-{suffix}-writer"
+    # inventories/local-prod runs db.t3.medium: 4 GiB, max_connections LEAST(4 GiB / 9531392, 5000) = 450
+    assert by_name[f"{writer}-memory"]["Threshold"] == int(4 * 1024**3 * 0.10)
+    assert by_name[f"{writer}-connections"]["Threshold"] == 360
+    assert by_name[f"{writer}-connections"]["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": writer}]
+    lag = by_name[f"payment-db-replica-lag-alarm-{suffix}"]
+    assert lag["MetricName"] == "AuroraReplicaLagMaximum" and lag["Threshold"] == 2000
+    dashboard = json.loads(cw.get_dashboard(DashboardName=f"payment-db-{suffix}")["DashboardBody"])
+    graphed = {w["properties"]["metrics"][0][1] for w in dashboard["widgets"]}
+    assert graphed == {
+        "CPUUtilization",
+        "FreeableMemory",
+        "DatabaseConnections",
+        "FreeLocalStorage",
+        "AuroraReplicaLagMaximum",
+        "Deadlocks",
+    }
 
     found = {
         s["CustSubscriptionId"]: s

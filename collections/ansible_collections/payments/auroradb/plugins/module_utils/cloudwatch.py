@@ -18,7 +18,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
     boto3_tag_list_to_ansible_dict,
 )
 
-from ansible_collections.payments.auroradb.plugins.module_utils.errors import error_handler
+from ansible_collections.payments.auroradb.plugins.module_utils.errors import AuroraDbError, error_handler
 
 CloudWatchErrorHandler = error_handler("CloudWatch", ["ResourceNotFound", "ResourceNotFoundException"])
 
@@ -50,3 +50,23 @@ def set_actions_enabled(client, name: str, enabled: bool) -> None:
     """EnableAlarmActions or DisableAlarmActions."""
     call = client.enable_alarm_actions if enabled else client.disable_alarm_actions
     call(AlarmNames=[name], aws_retry=True)
+
+
+@CloudWatchErrorHandler.list_error_handler("read dashboard {name}", None)
+def get_dashboard(client, name: str) -> str | None:
+    """The dashboard's body (JSON text), or None when there is no such dashboard."""
+    return client.get_dashboard(DashboardName=name, aws_retry=True)["DashboardBody"]
+
+
+@CloudWatchErrorHandler.common_error_handler("write dashboard {name}")
+def put_dashboard(client, name: str, body: str) -> None:
+    answer = client.put_dashboard(DashboardName=name, DashboardBody=body, aws_retry=True)
+    problems = answer.get("DashboardValidationMessages") or []
+    if problems:
+        raise AuroraDbError(f"Dashboard {name}: {'; '.join(p.get('Message', '') for p in problems)}")
+
+
+@CloudWatchErrorHandler.deletion_error_handler("delete dashboard {name}")
+def delete_dashboard(client, name: str) -> bool:
+    client.delete_dashboards(DashboardNames=[name], aws_retry=True)
+    return True

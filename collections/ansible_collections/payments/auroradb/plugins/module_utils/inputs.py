@@ -68,6 +68,11 @@ SETTINGS_SPEC = dict(
     pgaudit_log=dict(type="raw"),
     key_administrators=dict(type="raw", no_log=False),
     key_users=dict(type="raw", no_log=False),
+    extended_alarms=dict(type="bool"),
+    freeable_memory_threshold_percent=dict(type="raw"),
+    connections_threshold_percent=dict(type="raw"),
+    replica_lag_threshold_ms=dict(type="raw"),
+    deadlocks_threshold=dict(type="raw"),
     monitoring_interval=dict(type="int"),
     topic_subscriptions=dict(type="raw"),
 )

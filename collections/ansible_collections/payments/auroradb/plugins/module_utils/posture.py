@@ -388,13 +388,14 @@ def secretsmanager_5(facts, now):
     return PASS, f"{said} {age:.1f} days ago (<= {MAX_DAYS_UNUSED})"
 
 
-def _alarm_names(names):
-    return sorted(value for key, value in names.items() if key.endswith("_alarm"))
+def _alarm_names(names, alarm_names=None):
+    """The stack's alarms: the given list, else the two every stack has."""
+    return sorted(alarm_names or [names["cpu_alarm"], names["storage_alarm"]])
 
 
-def cloudwatch_15(facts, names):
+def cloudwatch_15(facts, names, alarm_names=None):
     alarms = facts.get("alarms") or {}
-    wanted = _alarm_names(names)
+    wanted = _alarm_names(names, alarm_names)
     missing = [n for n in wanted if n not in alarms]
     if missing:
         return FAIL, f"alarms not found: {_listed(missing)}"
@@ -405,9 +406,9 @@ def cloudwatch_15(facts, names):
     return PASS, f"all {len(wanted)} alarms send ALARM and OK to {_listed(targets, 2)}"
 
 
-def cloudwatch_17(facts, names):
+def cloudwatch_17(facts, names, alarm_names=None):
     alarms = facts.get("alarms") or {}
-    wanted = [n for n in _alarm_names(names) if n in alarms]
+    wanted = [n for n in _alarm_names(names, alarm_names) if n in alarms]
     if not wanted:
         return FAIL, "no alarm found"
     off = [n for n in wanted if alarms[n].get("ActionsEnabled") is not True]
@@ -602,9 +603,9 @@ CONTROLS = {
     "securityhub.SecretsManager.2": ("the secret rotates successfully", secretsmanager_2, ("now",)),
     "securityhub.SecretsManager.4": ("the secret was rotated within 90 days", secretsmanager_4, ("now",)),
     "securityhub.SecretsManager.5": ("the secret was used within 90 days", secretsmanager_5, ("now",)),
-    "securityhub.CloudWatch.15": ("the alarms have actions (ALARM and OK)", cloudwatch_15, ("names",)),
+    "securityhub.CloudWatch.15": ("the alarms have actions (ALARM and OK)", cloudwatch_15, ("names", "alarms")),
     "securityhub.CloudWatch.16": ("the log groups are kept at least a year", cloudwatch_16, ("names",)),
-    "securityhub.CloudWatch.17": ("the alarms' actions are enabled", cloudwatch_17, ("names",)),
+    "securityhub.CloudWatch.17": ("the alarms' actions are enabled", cloudwatch_17, ("names", "alarms")),
     "securityhub.Lambda.1": ("the rotation function is not public", lambda_1, ()),
     "securityhub.Lambda.2": ("the rotation function uses a supported runtime", lambda_2, ()),
     "securityhub.Lambda.3": ("the rotation function is in a VPC", lambda_3, ()),
@@ -631,12 +632,12 @@ def waiver_problems(waivers):
     return problems
 
 
-def evaluate(facts, names, waivers=None, now=None):
+def evaluate(facts, names, waivers=None, now=None, alarm_names=None):
     """One entry per control, in ``CONTROLS`` order: ``{id, title, status, reason}`` (+ ``waiver`` when waived, +
     ``waiver_unused`` when the inventory waives a control that passes)."""
     waivers = waivers or {}
     now = now or datetime.datetime.now(datetime.timezone.utc)
-    extra = {"names": names, "now": now}
+    extra = {"names": names, "now": now, "alarms": alarm_names}
     results = []
     for control_id, (title, control, takes) in CONTROLS.items():
         status, reason = control(facts, *(extra[k] for k in takes))
@@ -697,7 +698,7 @@ NAMES = (
 )
 
 
-def gather(clients, names):
+def gather(clients, names, alarm_names=None):
     """Everything the controls read (see the module's documentation). The secret's value is never read."""
     facts = {}
     cluster, instances = rds.describe_cluster_and_members(clients["rds"], names["cluster"])
@@ -739,7 +740,7 @@ def gather(clients, names):
         clients["secretsmanager"], managed.get("SecretArn") or names["secret"]
     )
 
-    facts["alarms"] = cloudwatch.describe_alarms(clients["cloudwatch"], _alarm_names(names))
+    facts["alarms"] = cloudwatch.describe_alarms(clients["cloudwatch"], _alarm_names(names, alarm_names))
 
     function = functions.configuration(clients["lambda"], names["rotation_function"])
     facts.update(

@@ -80,6 +80,11 @@ VARIABLES = {
     "pgaudit_log": "auroradb_aurora_pgaudit_log",
     "key_administrators": "auroradb_kms_key_administrators",
     "key_users": "auroradb_kms_key_users",
+    "extended_alarms": "auroradb_monitoring_extended_alarms",
+    "freeable_memory_threshold_percent": "auroradb_monitoring_freeable_memory_threshold_percent",
+    "connections_threshold_percent": "auroradb_monitoring_connections_threshold_percent",
+    "replica_lag_threshold_ms": "auroradb_monitoring_replica_lag_threshold_ms",
+    "deadlocks_threshold": "auroradb_monitoring_deadlocks_threshold",
     "monitoring_interval": "auroradb_aurora_monitoring_interval",
     "topic_subscriptions": "auroradb_monitoring_topic_subscriptions",
 }
@@ -770,6 +775,50 @@ def check_key_users(value):
     return _principals("key_users", value)
 
 
+def check_extended_alarms(value, instance_class=None):
+    """The class's memory decides two thresholds: a class whose memory is not known is refused."""
+    from ansible_collections.payments.auroradb.plugins.module_utils.alarms import CLASS_MEMORY_GIB
+
+    if value is True and instance_class and instance_class not in CLASS_MEMORY_GIB:
+        return [
+            _problem(
+                "extended_alarms",
+                f"needs the memory of auroradb_aurora_instance_class {instance_class}, which is not known "
+                f"(known: the db.t3/t4g medium and large, db.r5/r6g/r6i/r7g/r7i/r8g classes), so turn it off",
+                value,
+            )
+        ]
+    return []
+
+
+def _percent(option, value):
+    if _is_number(value) and 0 < value < 100:
+        return []
+    return [
+        _problem(option, "must be a percentage above 0 and below 100 (else the alarm always or never fires)", value)
+    ]
+
+
+def check_freeable_memory_threshold_percent(value):
+    return _percent("freeable_memory_threshold_percent", value)
+
+
+def check_connections_threshold_percent(value):
+    return _percent("connections_threshold_percent", value)
+
+
+def check_replica_lag_threshold_ms(value):
+    if _is_number(value) and value > 0:
+        return []
+    return [_problem("replica_lag_threshold_ms", "must be a number of milliseconds above 0", value)]
+
+
+def check_deadlocks_threshold(value):
+    if _is_number(value) and value >= 0:
+        return []
+    return [_problem("deadlocks_threshold", "must be a number of deadlocks per second, 0 or more", value)]
+
+
 PGAUDIT_CLASSES = ("ddl", "function", "misc", "misc_set", "read", "role", "write", "all", "none")
 
 
@@ -1053,6 +1102,10 @@ _SINGLE_CHECKS = (
     ("pgaudit_log", check_pgaudit_log),
     ("key_administrators", check_key_administrators),
     ("key_users", check_key_users),
+    ("freeable_memory_threshold_percent", check_freeable_memory_threshold_percent),
+    ("connections_threshold_percent", check_connections_threshold_percent),
+    ("replica_lag_threshold_ms", check_replica_lag_threshold_ms),
+    ("deadlocks_threshold", check_deadlocks_threshold),
     ("monitoring_interval", check_monitoring_interval),
 )
 
@@ -1069,6 +1122,7 @@ def validate(settings):
         if option in given:
             problems.extend(check(given[option], *context))
 
+    run("extended_alarms", check_extended_alarms, given.get("instance_class"))
     run("env_suffix", check_env_suffix, given.get("reader_count"))
     run("region", check_region)
     run("availability_zones", check_availability_zones, given.get("region"))

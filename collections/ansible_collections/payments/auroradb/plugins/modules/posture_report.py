@@ -34,6 +34,13 @@ options:
         event subscription names and every name ending in C(_alarm).
     type: dict
     required: true
+  alarm_names:
+    description:
+      - Every alarm of the stack (CloudWatch.15 and .17 check each); default the two of O(names) (C(cpu_alarm),
+        C(storage_alarm)). The monitoring role's verify entry point publishes the list
+        (C(auroradb_monitoring_alarm_names)).
+    type: list
+    elements: str
   waivers:
     description:
       - Control id -> why this inventory relaxes it (for example a dev environment without deletion protection).
@@ -99,7 +106,11 @@ from ansible_collections.payments.auroradb.plugins.module_utils.errors import fa
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(names=dict(type="dict", required=True), waivers=dict(type="dict", default={})),
+        argument_spec=dict(
+            names=dict(type="dict", required=True),
+            alarm_names=dict(type="list", elements="str"),
+            waivers=dict(type="dict", default={}),
+        ),
         supports_check_mode=True,
     )
     names, waivers = module.params["names"], module.params["waivers"] or {}
@@ -113,10 +124,10 @@ def main():
         service: module.client(service, retry_decorator=AWSRetry.jittered_backoff()) for service in posture.SERVICES
     }
     try:
-        facts = posture.gather(clients, names)
+        facts = posture.gather(clients, names, module.params["alarm_names"])
     except AnsibleAWSError as e:
         module.fail_json(**failure(e))
-    controls = posture.evaluate(facts, names, waivers)
+    controls = posture.evaluate(facts, names, waivers, alarm_names=module.params["alarm_names"])
     module.exit_json(
         changed=False,
         controls=controls,

@@ -204,6 +204,22 @@ options:
   key_users:
     description: C(auroradb_kms_key_users) - IAM role or user ARNs.
     type: raw
+  extended_alarms:
+    description:
+      - C(auroradb_monitoring_extended_alarms); refused when the memory of O(instance_class) is not known.
+    type: bool
+  freeable_memory_threshold_percent:
+    description: C(auroradb_monitoring_freeable_memory_threshold_percent) - above 0, below 100.
+    type: raw
+  connections_threshold_percent:
+    description: C(auroradb_monitoring_connections_threshold_percent) - above 0, below 100.
+    type: raw
+  replica_lag_threshold_ms:
+    description: C(auroradb_monitoring_replica_lag_threshold_ms) - above 0.
+    type: raw
+  deadlocks_threshold:
+    description: C(auroradb_monitoring_deadlocks_threshold) - 0 or more.
+    type: raw
   rotation_runtime:
     description:
       - Lambda runtime of the rotation function (C(auroradb_secret_rotation_runtime)), C(python3.9) or later.
