@@ -471,6 +471,20 @@ GAPS: tuple[Gap, ...] = (
         (_PM + "test_caller_user_arn_is_an_iam_arn",),
     ),
     Gap(
+        "37",
+        "rds",
+        "ManageMasterUserPassword: the managed secret holds the master user and the password the database accepts"
+        " (moto stored admin / a fixed password, and the data plane a random one nobody knew), RDS's default 7-day"
+        " rotation; a rotate-now (RotateSecret on the managed secret, or ModifyDBCluster RotateMasterUserPassword)"
+        " changes both, RotationRules set its schedule, no Lambda function",
+        (
+            "hooks.dataplane:rotate_master_user_password",
+            "hooks.rotation:rotate_secret",
+            "hooks.dataplane:start_primary",
+        ),
+        (_LC + "test_dataplane.py::test_managed_master_password_logs_in_and_rotates",),
+    ),
+    Gap(
         "ssm-1",
         "ssm",
         "PutParameter with Overwrite=false creates atomically: of two simultaneous calls one wins (the run lock)",

@@ -470,3 +470,67 @@ def test_static_library_waits_for_the_reboot(cloud, ca):
         assert loaded() == "pg_stat_statements,pgaudit"
     finally:
         _delete_cluster(rds, cluster_id)
+
+
+def _managed_login(cloud, secret_arn, host, ca):
+    value = json.loads(cloud.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"])
+    conn = pg8000.native.Connection(
+        value["username"],
+        host=host,
+        port=5432,
+        password=value["password"],
+        database="payments",
+        ssl_context=ssl.create_default_context(cafile=str(ca)),
+        timeout=5,
+    )
+    try:
+        return value, conn.run("SELECT current_user")[0][0]
+    finally:
+        conn.close()
+
+
+def test_managed_master_password_logs_in_and_rotates(cloud, ca):
+    """Gap 37: with ManageMasterUserPassword the managed secret holds the master user and the password the database
+    accepts; a rotate-now (Secrets Manager RotateSecret on the managed secret, or ModifyDBCluster
+    RotateMasterUserPassword) changes both, and RotationRules set the secret's schedule."""
+    rds, sm = cloud.client("rds"), cloud.client("secretsmanager")
+    cluster_id = unique_name("managed")
+    rds.create_db_cluster(
+        DBClusterIdentifier=cluster_id,
+        Engine="aurora-postgresql",
+        EngineVersion="15.4",
+        MasterUsername=USER,
+        ManageMasterUserPassword=True,
+        DatabaseName="payments",
+    )
+    rds.create_db_instance(
+        DBInstanceIdentifier=f"{cluster_id}-w",
+        DBClusterIdentifier=cluster_id,
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )
+    described = _describe(rds, cluster_id)["cluster"]
+    arn, host = described["MasterUserSecret"]["SecretArn"], described["Endpoint"]
+    try:
+        first, user = _managed_login(cloud, arn, host, ca)
+        assert user == USER and first["username"] == USER and len(first["password"]) >= 20
+        created = sm.describe_secret(SecretId=arn)  # RDS rotates its secret every 7 days unless told otherwise
+        assert created["RotationEnabled"] is True and created["RotationRules"]["AutomaticallyAfterDays"] == 7
+
+        rotated = sm.rotate_secret(SecretId=arn, RotationRules={"AutomaticallyAfterDays": 30})
+        second, user = _managed_login(cloud, arn, host, ca)
+        assert user == USER and second["password"] != first["password"]
+        stages = sm.describe_secret(SecretId=arn)
+        assert stages["RotationEnabled"] is True and stages["RotationRules"]["AutomaticallyAfterDays"] == 30
+        assert "AWSCURRENT" in stages["VersionIdsToStages"][rotated["VersionId"]]
+        with pytest.raises(pg8000.exceptions.DatabaseError):
+            pg8000.native.Connection(
+                USER, host=host, password=first["password"], database="payments",
+                ssl_context=ssl.create_default_context(cafile=str(ca)), timeout=5,
+            )  # fmt: skip
+
+        rds.modify_db_cluster(DBClusterIdentifier=cluster_id, RotateMasterUserPassword=True, ApplyImmediately=True)
+        third, user = _managed_login(cloud, arn, host, ca)
+        assert user == USER and third["password"] not in (first["password"], second["password"])
+    finally:
+        _delete_cluster(rds, cluster_id)

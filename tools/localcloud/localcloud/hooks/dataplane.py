@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import string
 import threading
 import time
 from dataclasses import dataclass
@@ -190,6 +191,65 @@ def engine_settings(region: str, cluster) -> dict[str, str]:
     return settings
 
 
+MANAGED_PASSWORD_LENGTH = 28
+MANAGED_ROTATION_DAYS = 7
+_PASSWORD_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_managed_password() -> str:
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(MANAGED_PASSWORD_LENGTH))
+
+
+def _put_managed_value(cluster, password: str, token: str | None = None) -> str:
+    """A new AWSCURRENT version of the cluster's managed secret with its master user and ``password``."""
+    import json
+    import uuid
+
+    managed = getattr(cluster, "master_user_secret", None)
+    secret = managed.secret
+    backend = managed.secretsmanager
+    value = json.dumps({"username": cluster.master_username, "password": password})
+    token = token or str(uuid.uuid4())
+    backend.put_secret_value(secret.arn, value, None, token, ["AWSCURRENT"])
+    return token
+
+
+def managed_password(cluster) -> str:
+    """A fresh password for a cluster whose master password RDS manages, written to its managed secret first; a
+    random one nobody knows when the cluster has no managed secret."""
+    password = new_managed_password()
+    managed = getattr(cluster, "master_user_secret", None)
+    if managed is not None:
+        _put_managed_value(cluster, password)
+        # RDS turns rotation on for its managed secret, every 7 days until someone changes the schedule
+        managed.secret.rotation_requested = True
+        managed.secret.rotation_enabled = True
+        managed.secret.auto_rotate_after_days = MANAGED_ROTATION_DAYS
+    return password
+
+
+def cluster_of_managed_secret(region: str, secret_arn: str):
+    """The cluster whose RDS-managed master secret this is, or None."""
+    for cluster in _backend(region).clusters.values():
+        managed = getattr(cluster, "master_user_secret", None)
+        if managed is not None and managed.secret.arn == secret_arn:
+            return cluster
+    return None
+
+
+def rotate_managed(region: str, cluster, token: str | None = None) -> str:
+    """What RDS does when its managed secret rotates: a new password in a new AWSCURRENT version, and the same
+    password set on the database (ALTER ROLE). Returns the new version's ID."""
+    password = new_managed_password()
+    entry = _primary_entry(cluster)
+    if entry is not None:
+        user = postgres.sql_identifier(cluster.master_username)
+        entry.server.admin(f"ALTER ROLE {user} WITH PASSWORD {postgres.sql_literal(password)};\n")
+    version = _put_managed_value(cluster, password, token)
+    cluster.master_user_secret.secret.last_rotation_date = int(time.time())
+    return version
+
+
 def _rewrite(body: bytes, old: str, new: str) -> bytes:
     return body.replace(f">{old}<".encode(), f">{new}<".encode())
 
@@ -207,8 +267,9 @@ def start_primary(env: Envelope, body: bytes) -> bytes | None:
     if plane is None or cluster is None or cluster.engine not in ENGINES:
         return None
     old_writer, old_reader = cluster.endpoint, cluster.reader_endpoint
-    # A managed master password lives only in moto's secret: no one could log in with it anyway.
-    password = env.param("MasterUserPassword") or secrets.token_urlsafe(24)
+    # ManageMasterUserPassword: the password RDS generates goes into the managed secret (moto put a fixed one there,
+    # with the user "admin"), so that the secret logs in, as on AWS.
+    password = env.param("MasterUserPassword") or managed_password(cluster)
     started = time.monotonic()
     try:
         server, replication_password = plane.create_primary(
@@ -277,6 +338,18 @@ def change_master_password(env: Envelope, body: bytes) -> None:
         return
     user = postgres.sql_identifier(cluster.master_username)
     entry.server.admin(f"ALTER ROLE {user} WITH PASSWORD {postgres.sql_literal(password)};\n")
+
+
+@after("rds", "ModifyDBCluster")
+def rotate_master_user_password(env: Envelope, body: bytes) -> None:
+    """Gap 37: ModifyDBCluster RotateMasterUserPassword rotates the managed secret and the database's password."""
+    if str(env.param("RotateMasterUserPassword") or "").lower() != "true":
+        return
+    cluster = _cluster(env.region, env.param("NewDBClusterIdentifier")) or _cluster(
+        env.region, env.param("DBClusterIdentifier")
+    )
+    if cluster is not None and getattr(cluster, "master_user_secret", None) is not None:
+        rotate_managed(env.region, cluster)
 
 
 @after("rds", "RebootDBInstance")

@@ -149,6 +149,11 @@ def _days_of(rules: dict) -> int:
 @before("secretsmanager", "RotateSecret")
 def rotate_secret(env: Envelope) -> None:
     secret = _find_secret(env.region, env.param("SecretId") or "")
+    from . import dataplane
+
+    cluster = dataplane.cluster_of_managed_secret(env.region, secret.arn)
+    if cluster is not None:
+        _rotate_managed(env, secret, cluster)
     lambda_arn = env.param("RotationLambdaARN") or secret.rotation_lambda_arn
     if not lambda_arn:
         raise AwsError(
@@ -201,6 +206,34 @@ def rotate_secret(env: Envelope) -> None:
     body = {"ARN": secret.arn, "Name": secret.name}
     if rotate_immediately:
         body["VersionId"] = token
+    raise Respond(json.dumps(body).encode(), content_type="application/x-amz-json-1.1")
+
+
+def _rotate_managed(env: Envelope, secret, cluster) -> None:
+    """Gap 37: an RDS-managed master secret rotates without a Lambda function - RDS sets a new password on the
+    database and in the secret (rotate-now, RotateImmediately), and the schedule (RotationRules) is the secret's."""
+    if env.param("RotationLambdaARN"):
+        raise AwsError(
+            "InvalidRequestException", "You can't specify a rotation function for a secret that RDS manages."
+        )
+    from . import dataplane
+
+    rules = env.param("RotationRules")
+    if rules is not None:
+        _validate_rules(rules)
+    token = env.param("ClientRequestToken") or str(uuid.uuid4())
+    with _LOCK:
+        secret.rotation_requested = True
+        secret.rotation_enabled = True
+        if rules is not None:
+            secret.localcloud_rotation_rules = {k: v for k, v in rules.items() if v not in (None, "")}
+            secret.auto_rotate_after_days = _days_of(rules)
+        days = secret.auto_rotate_after_days
+        secret.next_rotation_date = int(time.time()) + days * 86400 if days else None
+        rotate = env.param("RotateImmediately", True)
+        if rotate:
+            dataplane.rotate_managed(env.region, cluster, token)
+    body = {"ARN": secret.arn, "Name": secret.name, **({"VersionId": token} if rotate else {})}
     raise Respond(json.dumps(body).encode(), content_type="application/x-amz-json-1.1")
 
 
