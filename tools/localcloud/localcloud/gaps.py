@@ -485,6 +485,13 @@ GAPS: tuple[Gap, ...] = (
         (_LC + "test_dataplane.py::test_managed_master_password_logs_in_and_rotates",),
     ),
     Gap(
+        "38",
+        "lambda",
+        "a function's VpcConfig.VpcId is the VPC of its subnets (moto answered a fixed vpc-123abc)",
+        ("patches:_lambda_vpc_id_of_its_subnets",),
+        (_PM + "test_function_reports_the_vpc_of_its_subnets",),
+    ),
+    Gap(
         "ssm-1",
         "ssm",
         "PutParameter with Overwrite=false creates atomically: of two simultaneous calls one wins (the run lock)",

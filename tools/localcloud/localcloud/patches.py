@@ -145,6 +145,29 @@ def _rds_modify_subnet_group_keeps_it() -> None:
 
 
 @patch
+def _lambda_vpc_id_of_its_subnets() -> None:
+    # Gap 38 (Lambda): moto answered every function's VpcConfig.VpcId with a fixed "vpc-123abc"; AWS answers the VPC
+    # of the function's subnets (a check that the rotation function runs in the stack's VPC read a VPC that does not
+    # exist).
+    from moto.awslambda.models import LambdaFunction
+    from moto.ec2.models import ec2_backends
+
+    def real_vpc(self):
+        config = LambdaFunction._localcloud_vpc_config(self)
+        if not config or not config.get("SubnetIds"):
+            return config
+        subnets = ec2_backends[self.account_id][self.region].subnets
+        for zone_subnets in subnets.values():
+            subnet = zone_subnets.get(config["SubnetIds"][0])
+            if subnet is not None:
+                return {**config, "VpcId": subnet.vpc_id}
+        return config
+
+    LambdaFunction._localcloud_vpc_config = LambdaFunction.vpc_config.fget
+    LambdaFunction.vpc_config = property(real_vpc)
+
+
+@patch
 def _secret_last_accessed_date() -> None:
     # Gap 20b (Secrets Manager): moto always answered LastAccessedDate null (boto3: absent); AWS returns the
     # day of the last GetSecretValue (midnight UTC), which hooks.compat:remember_secret_access records.

@@ -460,6 +460,35 @@ def test_iam_database_authentication_changes_in_place(moto_or_cloud):
     rds.delete_db_cluster(DBClusterIdentifier=cluster, SkipFinalSnapshot=True)
 
 
+# --------------------------------------------------------------------------------------------- Lambda (gap 38)
+def test_function_reports_the_vpc_of_its_subnets(moto_or_cloud):
+    import io
+    import zipfile
+
+    ec2, lam, iam = (moto_or_cloud.client(s) for s in ("ec2", "lambda", "iam"))
+    vpc = ec2.create_vpc(CidrBlock="10.78.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.78.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName=unique_name("fn"), Description="fn", VpcId=vpc)["GroupId"]
+    name = unique_name("invpc")
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}  # fmt: skip
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return None\n")
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="index.handler",
+        Code={"ZipFile": code.getvalue()},
+        VpcConfig={"SubnetIds": [subnet], "SecurityGroupIds": [group]},
+    )
+    found = lam.get_function_configuration(FunctionName=name)["VpcConfig"]["VpcId"]
+    assert found == ("vpc-123abc" if moto_or_cloud.plain else vpc)
+    lam.delete_function(FunctionName=name)
+
+
 # --------------------------------------------------------------------------------------------- STS (gap 36)
 def test_caller_user_arn_is_an_iam_arn(moto_or_cloud):
     arn = moto_or_cloud.client("sts").get_caller_identity()["Arn"]

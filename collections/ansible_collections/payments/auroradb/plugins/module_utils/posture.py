@@ -484,7 +484,12 @@ def lambda_2(facts):
 def lambda_3(facts):
     def check(function):
         vpc = (function.get("VpcConfig") or {}).get("VpcId")
-        return (PASS, f"in {vpc}") if vpc else (FAIL, "not in a VPC")
+        stack_vpc = (facts.get("vpc") or {}).get("VpcId")
+        if not vpc:
+            return FAIL, "not in a VPC"
+        if stack_vpc and vpc != stack_vpc:
+            return FAIL, f"in {vpc}, not in the stack's {stack_vpc}"
+        return PASS, f"in the stack's {vpc}"
 
     return _function_control(facts, check)
 

@@ -241,6 +241,7 @@ BREAKS = {
         _set(("function", "VpcConfig"), {}),
         {"securityhub.Lambda.3", "securityhub.Lambda.5"},
     ),
+    "function in another VPC": (_set(("function", "VpcConfig", "VpcId"), "vpc-other"), {"securityhub.Lambda.3"}),
     "function in one zone": (_set(("function", "VpcConfig", "SubnetIds"), PRIVATE[:1]), {"securityhub.Lambda.5"}),
     "default group open": (
         _set(("default_security_group", "IpPermissionsEgress"), [{"IpProtocol": "-1"}]),
