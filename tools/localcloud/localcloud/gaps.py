@@ -492,6 +492,34 @@ GAPS: tuple[Gap, ...] = (
         (_PM + "test_function_reports_the_vpc_of_its_subnets",),
     ),
     Gap(
+        "39",
+        "rds",
+        "ModifyDBCluster ManageMasterUserPassword=True on a cluster with a master password: the new managed secret"
+        " (MasterUserSecret with the given key's ARN) holds the master user and a new password the database accepts,"
+        " the old one no longer logs in, 7-day rotation (moto's secret held admin / a fixed password, the database"
+        " kept the old one); turning it on again keeps the secret (moto made a second one and orphaned the first);"
+        " ManageMasterUserPassword=False with MasterUserPassword deletes the secret and sets that password;"
+        " DeleteDBCluster deletes the secret",
+        (
+            "hooks.dataplane:manage_master_password",
+            "patches:_rds_managed_secret_kept",
+            "hooks.dataplane:change_master_password",
+        ),
+        (
+            _LC + "test_dataplane.py::test_managed_password_turned_on_later_logs_in_rotates_and_turns_off",
+            _LC + "test_dataplane.py::test_deleting_a_managed_cluster_deletes_its_secret",
+        ),
+    ),
+    Gap(
+        "39b",
+        "rds",
+        "ManageMasterUserPassword=True with MasterUserPassword (CreateDBCluster, ModifyDBCluster), and"
+        " ModifyDBCluster ManageMasterUserPassword=False without MasterUserPassword, are refused"
+        " (InvalidParameterCombination); moto took them, and False alone deleted the secret",
+        ("hooks.compat:refuse_managed_password_combinations",),
+        (_LC + "test_dataplane.py::test_managed_password_combinations_aws_refuses",),
+    ),
+    Gap(
         "ssm-1",
         "ssm",
         "PutParameter with Overwrite=false creates atomically: of two simultaneous calls one wins (the run lock)",

@@ -145,6 +145,28 @@ def _rds_modify_subnet_group_keeps_it() -> None:
 
 
 @patch
+def _rds_managed_secret_kept() -> None:
+    # Gap 39 (RDS): ModifyDBCluster ManageMasterUserPassword=True on a cluster whose master password RDS already
+    # manages made moto create a second secret (new ARN, the default key) and forget the first, which stayed behind
+    # in Secrets Manager for good. AWS's answer to that request is not documented; the RDS API reference says the key
+    # of a secret RDS already manages can't be changed (ModifyDBCluster, MasterUserSecretKmsKeyId), so here the
+    # request changes nothing: the cluster keeps its secret, key and password (idempotent).
+    from moto.rds.models import RDSBackend
+
+    def keep(original, self, kwargs):
+        cluster = self.clusters.get(kwargs.get("db_cluster_identifier"))
+        if kwargs.get("manage_master_user_password") and getattr(cluster, "master_user_secret", None) is not None:
+            kwargs = {
+                k: v
+                for k, v in kwargs.items()
+                if k not in ("manage_master_user_password", "master_user_secret_kms_key_id")
+            }
+        return original(self, kwargs)
+
+    wrap(RDSBackend, "modify_db_cluster", keep)
+
+
+@patch
 def _lambda_vpc_id_of_its_subnets() -> None:
     # Gap 38 (Lambda): moto answered every function's VpcConfig.VpcId with a fixed "vpc-123abc"; AWS answers the VPC
     # of the function's subnets (a check that the rotation function runs in the stack's VPC read a VPC that does not

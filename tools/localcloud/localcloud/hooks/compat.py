@@ -431,6 +431,27 @@ def refuse_engine_downgrade(env: Envelope) -> None:
         )
 
 
+# Gap 39b: ManageMasterUserPassword and MasterUserPassword exclude each other on AWS, and turning management off
+# needs the password the master user gets instead (RDS API reference, CreateDBCluster and ModifyDBCluster,
+# ManageMasterUserPassword). moto 5.2.5 took both: with True and a password the secret and the password disagreed,
+# with False and no password it deleted the secret and left a password nobody knew.
+@before("rds", "CreateDBCluster", "ModifyDBCluster")
+def refuse_managed_password_combinations(env: Envelope) -> None:
+    from ..errors import AwsError
+
+    manage, password = _bool(env.param("ManageMasterUserPassword")), env.param("MasterUserPassword")
+    if manage is True and password:
+        raise AwsError(
+            "InvalidParameterCombination",
+            "Can't manage the master user password with AWS Secrets Manager if MasterUserPassword is specified.",
+        )
+    if manage is False and not password and env.action == "ModifyDBCluster":
+        raise AwsError(
+            "InvalidParameterCombination",
+            "MasterUserPassword must be provided when ManageMasterUserPassword is set to false.",
+        )
+
+
 # Gap 36: moto answers GetCallerIdentity for an IAM user's access key with arn:aws:sts::<account>:user/<name>; AWS
 # answers arn:aws:iam::<account>:user/<name> (only assumed roles have an sts ARN). A key policy naming the deployer
 # needs the IAM form.

@@ -19,6 +19,10 @@
   instance, before each read of that group (FilterLogEvents, GetLogEvents, DescribeLogStreams).
 * ModifyDBCluster MasterUserPassword -> ALTER ROLE; RebootDBInstance restarts; DeleteDBInstance and
   DeleteDBCluster stop and remove; shutdown (and ``localcloud down``) stop them all.
+* Passwords RDS manages (gaps 37, 39): the managed secret holds the master user and the password the server accepts,
+  whether ManageMasterUserPassword was set at CreateDBCluster or later with ModifyDBCluster (a new password, the old
+  one stops working); a rotate-now changes both; ManageMasterUserPassword=False with a MasterUserPassword deletes the
+  secret (moto) and sets that password (ALTER ROLE, as above).
 
 ``LOCALCLOUD_DATAPLANE=0`` switches this off; without the PostgreSQL binaries it logs one warning and the
 local cloud stays control plane only. Server management lives in :mod:`localcloud.postgres`.
@@ -193,6 +197,8 @@ def engine_settings(region: str, cluster) -> dict[str, str]:
 
 MANAGED_PASSWORD_LENGTH = 28
 MANAGED_ROTATION_DAYS = 7
+# On a MasterUserSecret: its AWSCURRENT value is the local cloud's (not moto's placeholder "admin" / "P@55w0rd!").
+MANAGED_VALUE = "_localcloud_value"
 _PASSWORD_ALPHABET = string.ascii_letters + string.digits
 
 
@@ -211,13 +217,14 @@ def _put_managed_value(cluster, password: str, token: str | None = None) -> str:
     value = json.dumps({"username": cluster.master_username, "password": password})
     token = token or str(uuid.uuid4())
     backend.put_secret_value(secret.arn, value, None, token, ["AWSCURRENT"])
+    setattr(managed, MANAGED_VALUE, True)
     return token
 
 
-def managed_password(cluster) -> str:
-    """A fresh password for a cluster whose master password RDS manages, written to its managed secret first; a
-    random one nobody knows when the cluster has no managed secret."""
-    password = new_managed_password()
+def managed_password(cluster, password: str | None = None) -> str:
+    """A fresh password (or ``password``) for a cluster whose master password RDS manages, written to its managed
+    secret, whose 7-day rotation is turned on; a random one nobody knows when the cluster has no managed secret."""
+    password = password or new_managed_password()
     managed = getattr(cluster, "master_user_secret", None)
     if managed is not None:
         _put_managed_value(cluster, password)
@@ -241,13 +248,18 @@ def rotate_managed(region: str, cluster, token: str | None = None) -> str:
     """What RDS does when its managed secret rotates: a new password in a new AWSCURRENT version, and the same
     password set on the database (ALTER ROLE). Returns the new version's ID."""
     password = new_managed_password()
+    _set_master_password(cluster, password)
+    version = _put_managed_value(cluster, password, token)
+    cluster.master_user_secret.secret.last_rotation_date = int(time.time())
+    return version
+
+
+def _set_master_password(cluster, password: str) -> None:
+    """ALTER ROLE the master user on the cluster's primary (nothing without a data plane)."""
     entry = _primary_entry(cluster)
     if entry is not None:
         user = postgres.sql_identifier(cluster.master_username)
         entry.server.admin(f"ALTER ROLE {user} WITH PASSWORD {postgres.sql_literal(password)};\n")
-    version = _put_managed_value(cluster, password, token)
-    cluster.master_user_secret.secret.last_rotation_date = int(time.time())
-    return version
 
 
 def _rewrite(body: bytes, old: str, new: str) -> bytes:
@@ -338,6 +350,26 @@ def change_master_password(env: Envelope, body: bytes) -> None:
         return
     user = postgres.sql_identifier(cluster.master_username)
     entry.server.admin(f"ALTER ROLE {user} WITH PASSWORD {postgres.sql_literal(password)};\n")
+
+
+@after("rds", "ModifyDBCluster")
+def manage_master_password(env: Envelope, body: bytes) -> None:
+    """Gap 39: ModifyDBCluster ManageMasterUserPassword=True on a cluster with a master password of its own: RDS
+    generates a new password, keeps it with the master user in the new managed secret (AWSCURRENT, rotated every 7
+    days) and sets it on the database; the old password stops working. moto's new secret held "admin" and a fixed
+    password, and the database kept the old one. On a cluster whose password RDS already manages nothing changes
+    (patches:_rds_managed_secret_kept keeps its secret; its value is already the local cloud's)."""
+    if str(env.param("ManageMasterUserPassword") or "").lower() != "true":
+        return
+    cluster = _cluster(env.region, env.param("NewDBClusterIdentifier")) or _cluster(
+        env.region, env.param("DBClusterIdentifier")
+    )
+    managed = getattr(cluster, "master_user_secret", None)
+    if managed is None or getattr(managed, MANAGED_VALUE, False):
+        return
+    password = new_managed_password()
+    _set_master_password(cluster, password)  # the database first: the secret never holds a password it refuses
+    managed_password(cluster, password)
 
 
 @after("rds", "ModifyDBCluster")
