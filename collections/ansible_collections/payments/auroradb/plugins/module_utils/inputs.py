@@ -75,6 +75,8 @@ SETTINGS_SPEC = dict(
     deadlocks_threshold=dict(type="raw"),
     monitoring_interval=dict(type="int"),
     topic_subscriptions=dict(type="raw"),
+    secret_mode=dict(type="str", no_log=False),
+    rotation_enabled=dict(type="bool"),
 )
 
 # The variables themselves (see validation.declared_variables and check_variable_names).

@@ -219,6 +219,7 @@ def evaluate_wait(
             "port": cluster.get("Port"),
             "members": sorted(m["DBInstanceIdentifier"] for m in members),
             "deletion_protection": bool(cluster.get("DeletionProtection", False)),
+            "master_user_secret_arn": (cluster.get("MasterUserSecret") or {}).get("SecretArn", ""),
         }
 
     return {
@@ -382,6 +383,47 @@ def modify_log_exports(
     client.modify_db_cluster(
         DBClusterIdentifier=cluster_identifier, ApplyImmediately=apply_immediately, aws_retry=True, **other
     )
+
+
+def master_user_secret_change(
+    cluster: dict[str, Any], managed: bool, kms_key_id: str | None, password: str | None
+) -> dict[str, Any]:
+    """The ModifyDBCluster settings that make RDS manage the master password (``managed``) or stop managing it:
+    empty when the cluster is already as wanted. Raises ValueError when stopping needs a ``password`` not given.
+
+    RDS cannot change the key of a secret it already manages (ModifyDBCluster's MasterUserSecretKmsKeyId applies
+    only while turning management on), so a different key on a managed secret is not a change here.
+    """
+    live = bool((cluster.get("MasterUserSecret") or {}).get("SecretArn"))
+    if managed and not live:
+        change: dict[str, Any] = {"ManageMasterUserPassword": True}
+        if kms_key_id:
+            change["MasterUserSecretKmsKeyId"] = kms_key_id
+        return change
+    if not managed and live:
+        if not password:
+            raise ValueError("a new master password is required to stop RDS managing it (RDS deletes its secret)")
+        return {"ManageMasterUserPassword": False, "MasterUserPassword": password}
+    return {}
+
+
+def same_key(live: str | None, wanted: str | None) -> bool:
+    """Whether two KMS key identifiers (ARN or ID) name the same key; a key ARN's last part is its ID."""
+    if not live or not wanted:
+        return not live and not wanted
+    return live == wanted or live.rsplit("/", 1)[-1] == wanted.rsplit("/", 1)[-1]
+
+
+@AuroraDbRDSErrorHandler.common_error_handler(
+    "change the master password management of DB cluster {cluster_identifier}"
+)
+def modify_master_user_secret(client, cluster_identifier: str, change: dict[str, Any]) -> dict[str, Any]:
+    """ModifyDBCluster with ``change`` (from :func:`master_user_secret_change`), applied immediately (RDS requires
+    it for the master password); returns the cluster as ModifyDBCluster answers."""
+    answer = client.modify_db_cluster(
+        DBClusterIdentifier=cluster_identifier, ApplyImmediately=True, aws_retry=True, **change
+    )
+    return answer["DBCluster"]
 
 
 # -- Event subscriptions --------------------------------------------------------------------------------------

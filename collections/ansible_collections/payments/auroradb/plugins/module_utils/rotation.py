@@ -195,7 +195,8 @@ def desired_config(name, description, lambda_arn=None, days=None, expression=Non
     current_rules = (description or {}).get("RotationRules") or {}
 
     function = lambda_arn.strip() if lambda_arn else current["lambda_arn"]
-    if not function:
+    # A secret another service owns (RDS's managed master secret: OwningService rds) is rotated by that service.
+    if not function and not (description or {}).get("OwningService"):
         raise RotationConfigError(f"rotation_lambda is required: secret {name} has no rotation function configured")
 
     rules = {}

@@ -87,10 +87,14 @@ VARIABLES = {
     "deadlocks_threshold": "auroradb_monitoring_deadlocks_threshold",
     "monitoring_interval": "auroradb_aurora_monitoring_interval",
     "topic_subscriptions": "auroradb_monitoring_topic_subscriptions",
+    "secret_mode": "auroradb_secret_mode",
+    "rotation_enabled": "auroradb_secret_rotation_enabled",
 }
 
 # Options that only give context to the checks of others (the opt-in for public CIDRs is checked with them).
-CONTEXT_OPTIONS = ("db_allow_public_cidrs",)
+CONTEXT_OPTIONS = ("db_allow_public_cidrs", "rotation_enabled")
+# auroradb_secret_mode: who owns the master password.
+SECRET_MODES = ("rotation_function", "rds_managed")
 
 # Private address space a payments database may be reached from: RFC 1918 and RFC 6598 (carrier-grade NAT).
 PRIVATE_NETWORKS = tuple(
@@ -561,6 +565,23 @@ def check_rotation_runtime(value):
     if isinstance(value, str) and RUNTIME_RE.match(value):
         return []
     return [_problem(option, "must be a Lambda Python 3 runtime from python3.9 on, like 'python3.12'", value)]
+
+
+def check_secret_mode(value, rotation_enabled=None):
+    """rotation_function or rds_managed; RDS always rotates the secret it manages (no rotation off there)."""
+    option = "secret_mode"
+    if value not in SECRET_MODES:
+        return [_problem(option, f"must be one of {', '.join(SECRET_MODES)}", value)]
+    if value == "rds_managed" and rotation_enabled is False:
+        return [
+            _problem(
+                option,
+                f"rds_managed needs {_var('rotation_enabled')}: true - RDS rotates the secret it manages and it cannot"
+                f" be switched off (set {_var('rotation_days')} for the interval)",
+                value,
+            )
+        ]
+    return []
 
 
 def check_secret_description(value):
@@ -1135,6 +1156,7 @@ def validate(settings):
         )
     run("db_allowed_cidrs", check_db_allowed_cidrs, given.get("db_allow_public_cidrs", False))
     run("aurora_port", check_aurora_port, given.get("db_port"))
+    run("secret_mode", check_secret_mode, given.get("rotation_enabled"))
     run("evaluation_periods", check_evaluation_periods, given.get("period_seconds"))
     run("alarm_actions", check_alarm_actions, given.get("region"))
     run("ok_actions", check_ok_actions, given.get("region"))

@@ -63,6 +63,7 @@ SCOPE_EXPECTED = {
         "secret_rotation_enabled",
         "secret_rotation_days",
         "secret_deny_delete",
+        "secret_mode",
     ),
 }
 EXPECTED_OPTIONS = tuple(key for keys in SCOPE_EXPECTED.values() for key in keys)
@@ -497,24 +498,103 @@ def rotation_interval(rules):
     return None
 
 
+# auroradb_secret_mode: who owns the master password.
+SECRET_MODES = ("rotation_function", "rds_managed")
+
+
 def check_secret(facts, names, expected):
-    secret, name = facts.get("secret"), names["secret"]
+    """The master credentials: the mode (our rotation function, or RDS's managed secret), then that secret."""
+    cluster = facts.get("cluster")
+    managed = ((cluster or {}).get("MasterUserSecret") or {}).get("SecretArn")
+    want_managed = expected["secret_mode"] == "rds_managed"  # noqa: S105 - a mode, not a password
+    if cluster is None:
+        found = f"no cluster {names['cluster']}"
+    else:
+        found = f"RDS manages it in {managed}" if managed else "RDS does not manage the master password"
+    results = [
+        check(
+            "secret.mode",
+            cluster is not None and bool(managed) is want_managed,
+            "RDS manages the master password (MasterUserSecret)"
+            if want_managed
+            else f"the master password in {names['secret']}, rotated by our function (no RDS-managed secret)",
+            found,
+        )
+    ]
+    if want_managed:
+        return results + _check_managed_secret(facts, names, expected)
+    return results + _check_own_secret(facts, names, expected)
+
+
+def _check_managed_secret(facts, names, expected):
+    """The secret RDS manages: encrypted with the stack key, rotated every N days, the master user; and our own
+    secret gone (a cluster moved from rotation_function to rds_managed)."""
+    secret = facts.get("managed_secret")
+    arn = ((facts.get("cluster") or {}).get("MasterUserSecret") or {}).get("SecretArn")
+    results = _exists("secret.exists", secret, "the cluster's RDS-managed master secret", (secret or {}).get("ARN"))
+    if secret:
+        results.append(_stack_key_check(facts, names, secret))
+        results.append(_rotation_check(secret, expected))
+        value = facts.get("managed_secret_value") or {}
+        username = value.get("username")
+        results.append(
+            check(
+                "secret.username",
+                username == expected["secret_username"],
+                expected["secret_username"],
+                username if username is not None else "no readable username",
+            )
+        )
+    own = facts.get("secret")
+    left = own is not None and not own.get("DeletedDate")
+    results.append(
+        check(
+            "secret.no_unmanaged_copy",
+            not left,
+            f"no secret {names['secret']} beside RDS's ({arn or 'none'})",
+            f"{names['secret']} still exists" if left else f"no {names['secret']}",
+        )
+    )
+    return results
+
+
+def _stack_key_check(facts, names, secret):
     key = facts.get("kms_key") or {}
     key_arn, key_id = key.get("Arn"), key.get("KeyId")
-    results = _exists("secret.exists", secret, f"secret {name}", (secret or {}).get("ARN", name))
-    if not secret:
-        return results
     secret_key = secret.get("KmsKeyId")
     # Secrets Manager answers with the key ARN or ID (or an alias name) as it was given at creation.
     ours = key_arn is not None and secret_key in {key_arn, key_id, names["kms_alias"]}
-    results.append(
-        check(
-            "secret.encrypted_with_stack_key",
-            ours,
-            f"encrypted with {_key_label(key_arn)}",
-            f"encrypted with {secret_key or 'the AWS managed key aws/secretsmanager'}",
-        )
+    return check(
+        "secret.encrypted_with_stack_key",
+        ours,
+        f"encrypted with {_key_label(key_arn)}",
+        f"encrypted with {secret_key or 'the AWS managed key aws/secretsmanager'}",
     )
+
+
+def _rotation_check(secret, expected):
+    days = expected["secret_rotation_days"]
+    enabled = secret.get("RotationEnabled") is True
+    interval = rotation_interval(secret.get("RotationRules"))
+    rules = secret.get("RotationRules") or {}
+    rules_text = rules.get("ScheduleExpression") or (
+        f"every {rules['AutomaticallyAfterDays']} days" if "AutomaticallyAfterDays" in rules else "no schedule"
+    )
+    wanted = bool(expected["secret_rotation_enabled"])
+    return check(
+        "secret.rotation",
+        (enabled and interval == number(days)) if wanted else not enabled,
+        f"rotation enabled every {days} days" if wanted else "rotation disabled",
+        ("rotation enabled, " if enabled else "rotation disabled, ") + rules_text,
+    )
+
+
+def _check_own_secret(facts, names, expected):
+    secret, name = facts.get("secret"), names["secret"]
+    results = _exists("secret.exists", secret, f"secret {name}", (secret or {}).get("ARN", name))
+    if not secret:
+        return results
+    results.append(_stack_key_check(facts, names, secret))
     description = secret.get("Description", "")
     results.append(
         check(
@@ -524,22 +604,7 @@ def check_secret(facts, names, expected):
             repr(description),
         )
     )
-    days = expected["secret_rotation_days"]
-    enabled = secret.get("RotationEnabled") is True
-    interval = rotation_interval(secret.get("RotationRules"))
-    rules = secret.get("RotationRules") or {}
-    rules_text = rules.get("ScheduleExpression") or (
-        f"every {rules['AutomaticallyAfterDays']} days" if "AutomaticallyAfterDays" in rules else "no schedule"
-    )
-    wanted = bool(expected["secret_rotation_enabled"])
-    results.append(
-        check(
-            "secret.rotation",
-            (enabled and interval == number(days)) if wanted else not enabled,
-            f"rotation enabled every {days} days" if wanted else "rotation disabled",
-            ("rotation enabled, " if enabled else "rotation disabled, ") + rules_text,
-        )
-    )
+    results.append(_rotation_check(secret, expected))
 
     denies, policy_text = policy_denies_delete(facts.get("secret_policy"))
     want_deny = bool(expected["secret_deny_delete"])
@@ -682,6 +747,11 @@ def gather(clients, names, scope, hide):
         )
     if "secret" in reads:
         facts.update(_gather_secret(clients["secretsmanager"], names, hide))
+        managed = ((facts.get("cluster") or {}).get("MasterUserSecret") or {}).get("SecretArn")
+        if managed:
+            secret = secretsmanager.describe_secret(clients["secretsmanager"], managed)
+            facts["managed_secret"] = secret
+            facts["managed_secret_value"] = _connection_view(clients["secretsmanager"], secret, hide)
     return facts
 
 

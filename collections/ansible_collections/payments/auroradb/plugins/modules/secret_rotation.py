@@ -47,6 +47,8 @@ options:
     description:
       - ARN of the Lambda rotation function, with or without a version or alias qualifier.
       - Required when the secret has no rotation function yet; when omitted otherwise, the current one is kept.
+      - Not used for a secret that another service owns and rotates (C(OwningService), for example the master secret
+        RDS manages for a cluster with C(ManageMasterUserPassword)); only its schedule is set then.
       - The function must allow C(secretsmanager.amazonaws.com) to invoke it.
     type: str
     aliases: [rotation_lambda_arn]
@@ -293,10 +295,11 @@ def ensure_present(module, client):
     if config_changed and not module.check_mode:
         params = {
             "SecretId": name,
-            "RotationLambdaARN": after["lambda_arn"],
             "RotationRules": rules,
             "RotateImmediately": p["rotate_now"] or p["rotate_immediately"],
         }
+        if after["lambda_arn"]:  # none for a secret its owning service rotates (RDS's managed master secret)
+            params["RotationLambdaARN"] = after["lambda_arn"]
         if token:
             params["ClientRequestToken"] = token
         sm.call(client, "rotate_secret", f"configure the rotation of secret {name}", **params)

@@ -23,10 +23,11 @@ description:
     exports, deletion protection, the stack's tags, cluster parameters), its members (1 writer + the readers of
     O(names), distinct AZs) and instances (available, private, Performance Insights).
   - O(scope=monitoring) - both CloudWatch alarms (metric, comparison, threshold, statistic, periods, dimension).
-  - O(scope=secret) - the credentials secret (exists, encrypted with the stack key, description, rotation, the
-    resource policy denying C(secretsmanager:DeleteSecret), username) and its connection keys (C(host), C(port),
-    C(engine), C(dbClusterIdentifier)) against the cluster, which this scope reads too. The secret's value is read
-    for that; the password is dropped without being returned.
+  - O(scope=secret) - who owns the master password (O(secret_mode)), then the credentials secret (exists, encrypted
+    with the stack key, description, rotation, the resource policy denying C(secretsmanager:DeleteSecret),
+    username) and its connection keys (C(host), C(port), C(engine), C(dbClusterIdentifier)) against the cluster,
+    which this scope reads too; or, with O(secret_mode=rds_managed), the secret RDS manages. The secret's value is
+    read for that; the password is dropped without being returned.
   - The expected values have no defaults. Those of the chosen scope are required and the others refused, with
     a message naming them.
   - Returns one check per property, C({name, passed, expected, found}), and a printable line per check.
@@ -130,6 +131,15 @@ options:
         rules must say every so many days, as C(AutomaticallyAfterDays) or as C(ScheduleExpression) C(rate(N days)).
       - Required for O(scope=secret).
     type: int
+  secret_mode:
+    description:
+      - Who owns the master password, C(rotation_function) or C(rds_managed). Required for O(scope=secret).
+      - With C(rds_managed) the secret checked is the cluster's C(MasterUserSecret) (encrypted with the stack key,
+        rotated every O(secret_rotation_days), the master user), and no secret named after the stack may remain;
+        O(secret_description), O(secret_deny_delete) and the connection keys are RDS's, not checked.
+    type: str
+    choices: [rotation_function, rds_managed]
+    version_added: 0.3.0
   secret_deny_delete:
     description:
       - Whether the secret's resource policy must deny C(secretsmanager:DeleteSecret). Required for O(scope=secret).
@@ -243,6 +253,10 @@ cluster:
     port:
       description: Port (0 when unknown).
       type: int
+    master_user_secret_arn:
+      description: The secret RDS manages for the master password (C(MasterUserSecret)); empty when none.
+      type: str
+      version_added: 0.3.0
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
@@ -266,6 +280,7 @@ EXPECTED_SPEC = {
     "log_exports": dict(type="list", elements="str"),
     "db_allowed_cidrs": dict(type="list", elements="str"),
     **{name: dict(type=kind, no_log=False) for kind, names in EXPECTED_TYPES for name in names},
+    "secret_mode": dict(type="str", choices=["rotation_function", "rds_managed"]),
 }
 
 
@@ -275,6 +290,7 @@ def cluster_endpoints(facts):
         "endpoint": cluster.get("Endpoint") or "",
         "reader_endpoint": cluster.get("ReaderEndpoint") or "",
         "port": int(cluster.get("Port") or 0),
+        "master_user_secret_arn": (cluster.get("MasterUserSecret") or {}).get("SecretArn") or "",
     }
 
 

@@ -292,6 +292,14 @@ options:
         C(email-json), C(https), C(sqs), C(lambda); never C(http)) and C(endpoint) (an address, an https URL or an
         ARN of the protocol).
     type: raw
+  secret_mode:
+    description:
+      - C(auroradb_secret_mode) - C(rotation_function) or C(rds_managed); C(rds_managed) needs O(rotation_enabled)
+        true (RDS always rotates the secret it manages).
+    type: str
+  rotation_enabled:
+    description: C(auroradb_secret_rotation_enabled) - context of O(secret_mode).
+    type: bool
   argument_specs:
     description:
       - The parsed C(meta/argument_specs.yml) of every role; their options (all entry points) are the variables

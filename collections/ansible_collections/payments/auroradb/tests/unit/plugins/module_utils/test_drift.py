@@ -139,3 +139,17 @@ def test_rotation_enabled_without_a_schedule_is_on_not_off():
     facts = good_facts()
     facts["secret"]["RotationRules"] = {}
     assert lines(facts) == [f"DRIFT secret {NAMES['secret']} rotation: on -> every 30 days"]
+
+
+def test_managed_secret_drift_is_the_mode_and_the_rotation():
+    from test_verify import MANAGED_ARN, managed_facts
+
+    managed = {"secret_mode": "rds_managed"}
+    assert compare_all(managed_facts(), managed) == []
+    facts = managed_facts()
+    facts["managed_secret"]["RotationRules"] = {"AutomaticallyAfterDays": 7}
+    assert lines(facts, managed) == [f"DRIFT secret {MANAGED_ARN} rotation: every 7 days -> every 30 days"]
+    facts = managed_facts()
+    facts["cluster"].pop("MasterUserSecret")
+    assert lines(facts, managed) == [f"DRIFT cluster {CID} master_password: in our secret -> managed by RDS"]
+    assert lines(managed_facts()) == [f"DRIFT cluster {CID} master_password: managed by RDS -> in {NAMES['secret']}"]

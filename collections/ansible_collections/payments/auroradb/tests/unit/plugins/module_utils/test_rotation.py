@@ -189,6 +189,13 @@ def test_missing_function_or_schedule_is_explained():
         rotation.desired_config(NAME, described(), days=30, expression="rate(30 days)")
 
 
+def test_a_secret_rds_owns_needs_no_function():
+    # RDS's managed master secret (OwningService rds): RDS rotates it, only the schedule is ours
+    managed = {**described(lambda_arn=None), "OwningService": "rds"}
+    view, rules = rotation.desired_config(NAME, managed, rate_days=30)
+    assert rules == {"ScheduleExpression": "rate(30 days)"} and not view["lambda_arn"]
+
+
 # --- versions ----------------------------------------------------------------------------------------------------
 
 

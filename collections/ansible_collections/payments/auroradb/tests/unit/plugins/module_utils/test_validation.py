@@ -79,6 +79,8 @@ GOOD = {
         {"protocol": "https", "endpoint": "https://events.example.com/hooks/payments"},
         {"protocol": "sqs", "endpoint": "arn:aws:sqs:us-east-1:123456789012:payments-alerts"},
     ],
+    "secret_mode": "rotation_function",
+    "rotation_enabled": True,
 }
 
 
@@ -672,3 +674,18 @@ def test_log_retention_must_be_a_cloudwatch_period(days):
 def test_monitoring_interval_is_one_rds_takes(seconds):
     problems = validation.check_monitoring_interval(seconds)
     assert len(problems) == 1 and problems[0].startswith("auroradb_aurora_monitoring_interval: must be one of 0, 1, 5")
+
+
+@pytest.mark.parametrize("mode", ["rotation_function", "rds_managed"])
+def test_both_secret_modes_are_accepted(mode):
+    assert problems_with(secret_mode=mode) == []
+    # our function's rotation may be off; RDS always rotates the secret it manages
+    off = problems_with(secret_mode=mode, rotation_enabled=False)
+    assert off == [] if mode == "rotation_function" else len(off) == 1
+
+
+def test_secret_mode_problems_name_the_variable():
+    (unknown,) = problems_with(secret_mode="lambda")
+    assert unknown.startswith("auroradb_secret_mode: must be one of rotation_function, rds_managed")
+    (off,) = problems_with(secret_mode="rds_managed", rotation_enabled=False)
+    assert off.startswith("auroradb_secret_mode: rds_managed needs auroradb_secret_rotation_enabled: true")

@@ -65,6 +65,7 @@ EXPECTED = {
         "secret_rotation_enabled": True,
         "secret_rotation_days": 30,
         "secret_deny_delete": True,
+        "secret_mode": "rotation_function",
     },
 }
 
@@ -413,7 +414,8 @@ def test_deletion_protection_follows_the_caller():
 def test_missing_cluster_and_secret_are_one_check_each():
     facts = good_facts()
     facts["cluster"], facts["instances"], facts["secret"], facts["secret_value"] = None, [], None, None
-    assert failed(facts) == ["secret.exists", "cluster.exists"]
+    # secret.mode is the cluster's MasterUserSecret: without a cluster, who owns the password is unknown
+    assert failed(facts) == ["secret.mode", "secret.exists", "cluster.exists"]
 
 
 def test_expected_values_come_from_the_caller():
@@ -699,3 +701,67 @@ def test_the_engine_version_is_a_floor_within_its_major(running, passes):
     facts = good_facts()
     _set(("cluster", "EngineVersion"), running)(facts)
     assert ("cluster.engine" not in failed(facts)) is passes
+
+
+# auroradb_secret_mode: rds_managed - RDS owns the master password in a secret of its own (MasterUserSecret).
+MANAGED_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-1234-AbCdEf"
+
+
+def managed_facts():
+    facts = good_facts()
+    facts["cluster"]["MasterUserSecret"] = {"SecretArn": MANAGED_ARN, "SecretStatus": "active", "KmsKeyId": KEY_ARN}
+    facts["managed_secret"] = {
+        "ARN": MANAGED_ARN,
+        "KmsKeyId": KEY_ARN,
+        "RotationEnabled": True,
+        "RotationRules": {"AutomaticallyAfterDays": 30},
+    }
+    facts["managed_secret_value"] = {"username": "dbadmin"}
+    facts["secret"], facts["secret_value"], facts["secret_policy"] = None, None, None
+    return facts
+
+
+def test_managed_secret_passes_every_check():
+    checks = _secret_checks(managed_facts(), secret_mode="rds_managed")
+    assert [name for name, c in checks.items() if not c["passed"]] == []
+    assert set(checks) == {
+        "secret.mode",
+        "secret.exists",
+        "secret.encrypted_with_stack_key",
+        "secret.rotation",
+        "secret.username",
+        "secret.no_unmanaged_copy",
+    }
+
+
+@pytest.mark.parametrize(
+    "break_it, check_name",
+    [
+        (lambda f: f["cluster"].pop("MasterUserSecret"), "secret.mode"),
+        (lambda f: f["managed_secret"].update(KmsKeyId=None), "secret.encrypted_with_stack_key"),
+        (lambda f: f["managed_secret"].update(RotationRules={"AutomaticallyAfterDays": 7}), "secret.rotation"),
+        (lambda f: f["managed_secret"].update(RotationEnabled=False), "secret.rotation"),
+        (lambda f: f.update(managed_secret_value={"username": "postgres"}), "secret.username"),
+        # moved from rotation_function: our own secret must be gone once RDS manages the password
+        (lambda f: f.update(secret=good_facts()["secret"]), "secret.no_unmanaged_copy"),
+    ],
+)
+def test_each_broken_managed_secret_fails_its_check(break_it, check_name):
+    facts = managed_facts()
+    break_it(facts)
+    checks = _secret_checks(facts, secret_mode="rds_managed")
+    assert [name for name, c in checks.items() if not c["passed"]] == [check_name]
+
+
+def test_a_managed_secret_is_a_wrong_mode_for_the_rotation_function():
+    facts = good_facts()
+    facts["cluster"]["MasterUserSecret"] = {"SecretArn": MANAGED_ARN, "SecretStatus": "active"}
+    checks = _secret_checks(facts)
+    assert [name for name, c in checks.items() if not c["passed"]] == ["secret.mode"]
+    assert MANAGED_ARN in checks["secret.mode"]["found"]
+
+
+def test_a_pending_deletion_copy_is_not_a_leftover():
+    facts = managed_facts()
+    facts["secret"] = {**good_facts()["secret"], "DeletedDate": datetime.datetime(2026, 12, 1)}
+    assert _secret_checks(facts, secret_mode="rds_managed")["secret.no_unmanaged_copy"]["passed"]

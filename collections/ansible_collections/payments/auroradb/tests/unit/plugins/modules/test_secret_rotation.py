@@ -135,6 +135,19 @@ def test_enable_sends_one_rotate_secret_without_immediate_rotation():
     assert r["version_id"] == r["previous_version_id"] == "v1" and r["pending_version"] is None
 
 
+def test_a_secret_rds_manages_gets_its_schedule_without_a_function():
+    # the master secret of a cluster with ManageMasterUserPassword: RDS rotates it, RotateSecret sets the schedule
+    client = FakeClient({**secret(), "OwningService": "rds"})
+    r = present(client, rotation_days=30)
+    assert r["changed"] is True
+    assert client.sent() == [
+        (
+            "rotate_secret",
+            {"SecretId": NAME, "RotationRules": {"ScheduleExpression": "rate(30 days)"}, "RotateImmediately": False},
+        )
+    ]
+
+
 def test_rotate_immediately_is_passed_through():
     client = FakeClient(secret())
     present(client, rotation_lambda=FN, schedule_expression="rate( 1 days )", rotate_immediately=True)
