@@ -343,7 +343,9 @@ class Checker:
             self.expect(sorted(ours[0]["SubnetIds"]) == sorted(self.private_subnet_ids), "endpoint in private subnets")
 
     # ---------- absent ----------
-    def absent(self) -> list[str]:
+    def absent(self, recoverable: bool = False) -> list[str]:
+        """What is left of the environment. ``recoverable`` (a protected environment's teardown): a secret scheduled
+        for deletion (its recovery window) is gone, as a key pending deletion always is."""
         ec2, rds, kms, sm, cw, logs = (self.c[s] for s in ("ec2", "rds", "kms", "secretsmanager", "cloudwatch", "logs"))
         sfx = self.sfx
         left = []
@@ -395,8 +397,9 @@ class Checker:
             if meta.get("Description", "").endswith(f"- {sfx}") and meta["KeyState"] != "PendingDeletion":
                 left.append(f"KMS key {meta['KeyId']} ({meta['KeyState']})")
         try:
-            sm.describe_secret(SecretId=f"payment-db-credentials-{sfx}")
-            left.append("secret")
+            secret = sm.describe_secret(SecretId=f"payment-db-credentials-{sfx}")
+            if not (recoverable and secret.get("DeletedDate")):
+                left.append("secret")
         except sm.exceptions.ResourceNotFoundException:
             pass
         left += [
@@ -448,10 +451,15 @@ def main(argv=None) -> int:
     parser.add_argument("--endpoint", default=os.environ.get("AWS_URL") or os.environ.get("AWS_ENDPOINT_URL"))
     parser.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
     parser.add_argument("--expect", default="{}", help="JSON overrides of the expected reference values")
+    parser.add_argument(
+        "--recoverable",
+        action="store_true",
+        help="absent: a secret scheduled for deletion counts as gone",
+    )
     args = parser.parse_args(argv)
     checker = Checker(args.suffix, args.endpoint, args.region)
     expected = {**REF, **json.loads(args.expect)}
-    failures = checker.present(expected) if args.mode == "present" else checker.absent()
+    failures = checker.present(expected) if args.mode == "present" else checker.absent(args.recoverable)
     for failure in failures:
         print(f"FAIL {failure}")
     print(f"{args.mode} check of suffix {args.suffix}: {'ok' if not failures else f'{len(failures)} failed'}")

@@ -75,24 +75,26 @@ def test_protected_teardown_needs_the_suffix_and_keeps_a_final_snapshot(localclo
     assert {"Key": "environment", "Value": suffix} in tags
 
     check = subprocess.run(
-        [sys.executable, str(REPO / "tests" / "stack_check.py"), "absent", suffix, "--endpoint", cloud.endpoint],
+        [
+            *(sys.executable, str(REPO / "tests" / "stack_check.py"), "absent", suffix),
+            *("--endpoint", cloud.endpoint, "--recoverable"),
+        ],
         capture_output=True,
         text=True,
         env=cloud.env,
         check=False,
     )
     left = sorted(line for line in check.stdout.splitlines() if "left behind" in line)
-    # the snapshot, and what prod keeps recoverable: the secret (30-day recovery window) and the key's alias
-    assert left == [
-        "FAIL left behind: KMS alias",
-        f"FAIL left behind: cluster snapshot {snapshot['DBClusterSnapshotIdentifier']}",
-        "FAIL left behind: secret",
-    ], check.stdout
+    # the snapshot is the only thing left; the secret and the key are scheduled for deletion (30 days, recoverable)
+    assert left == [f"FAIL left behind: cluster snapshot {snapshot['DBClusterSnapshotIdentifier']}"], check.stdout
     secret = cloud.client("secretsmanager").describe_secret(SecretId=f"payment-db-credentials-{suffix}")
     assert "DeletedDate" in secret  # scheduled for deletion, recoverable for 30 days
     kms = cloud.client("kms")
-    (alias,) = [a for a in kms.list_aliases()["Aliases"] if a["AliasName"] == f"alias/payment-db-{suffix}"]
-    assert kms.describe_key(KeyId=alias["TargetKeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    assert not [a for a in kms.list_aliases()["Aliases"] if a["AliasName"] == f"alias/payment-db-{suffix}"]
+    key = kms.describe_key(KeyId=secret["KmsKeyId"])["KeyMetadata"]
+    assert key["KeyState"] == "PendingDeletion"
+    # the teardown names the key that keeps the final snapshot restorable
+    assert f"aws kms cancel-key-deletion --key-id {snapshot['KmsKeyId']}" in done.stdout, done.stdout[-3000:]
 
 
 def _notifications_are_wired(cloud, suffix):
@@ -139,9 +141,9 @@ def _notifications_are_wired(cloud, suffix):
         assert alarm["AlarmActions"] == [topic] and alarm["OKActions"] == [topic], alarm["AlarmName"]
     by_name = {a["AlarmName"]: a for a in alarms}
     writer = f"payment-db-cluster-{suffix}-writer"
-    # inventories/local-prod runs db.t3.medium: 4 GiB, max_connections LEAST(4 GiB / 9531392, 5000) = 450
-    assert by_name[f"{writer}-memory"]["Threshold"] == int(4 * 1024**3 * 0.10)
-    assert by_name[f"{writer}-connections"]["Threshold"] == 360
+    # inventories/local-prod runs db.r6g.large: 16 GiB, max_connections LEAST(16 GiB / 9531392, 5000) = 1802
+    assert by_name[f"{writer}-memory"]["Threshold"] == int(16 * 1024**3 * 0.10)
+    assert by_name[f"{writer}-connections"]["Threshold"] == 1441
     assert by_name[f"{writer}-connections"]["Dimensions"] == [{"Name": "DBInstanceIdentifier", "Value": writer}]
     lag = by_name[f"payment-db-replica-lag-alarm-{suffix}"]
     assert lag["MetricName"] == "AuroraReplicaLagMaximum" and lag["Threshold"] == 2000
