@@ -74,8 +74,9 @@ integration: setup  ## playbooks and modules against local clouds (bad input, li
 	$(BIN)/python -m pytest -q tests/integration
 
 # The same tests in two parts: the shared stack (one lane of `make test`) and the rest (the other lane).
-# test_local_prod.py (the production profile's one stack) runs in this lane too: it balances the two lanes' length.
-INTEGRATION_STACK := tests/integration/test_stack.py tests/integration/test_local_prod.py
+# test_local_prod.py and test_managed_secret.py (one stack each) run in this lane too: they balance the lanes' length.
+INTEGRATION_STACK := tests/integration/test_stack.py tests/integration/test_local_prod.py \
+  tests/integration/test_managed_secret.py
 integration-stack: setup  ## the shared dev stack (life cycle, checks, rotation, teardown, re-deploy), then local-prod
 	$(BIN)/python -m pytest -q --durations=0 --durations-min=10 $(INTEGRATION_STACK)
 

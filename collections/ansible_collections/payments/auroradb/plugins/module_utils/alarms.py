@@ -39,6 +39,43 @@ CLASS_MEMORY_GIB = {
         for size, gib in _MEMORY_OPTIMIZED.items()
     },
 }
+# Local storage of each class (temporary files and logs; the FreeLocalStorage metric), GiB: AWS's table "Temporary
+# storage limits for Aurora PostgreSQL" (Aurora User Guide, AuroraPostgreSQL.Managing). Classes it does not list
+# (r6i, r7g, r7i, r8g) are not checked.
+CLASS_LOCAL_STORAGE_GIB = {
+    "db.t3.medium": 7.5,
+    "db.t3.large": 16,
+    "db.t4g.medium": 8.13,
+    "db.t4g.large": 16.5,
+    "db.r4.large": 30,
+    "db.r4.xlarge": 60,
+    "db.r4.2xlarge": 120,
+    "db.r4.4xlarge": 240,
+    "db.r4.8xlarge": 480,
+    "db.r4.16xlarge": 960,
+    "db.r5.large": 31,
+    "db.r5.xlarge": 62,
+    "db.r5.2xlarge": 124,
+    "db.r5.4xlarge": 249,
+    "db.r5.8xlarge": 504,
+    "db.r5.12xlarge": 748,
+    "db.r5.16xlarge": 1008,
+    "db.r5.24xlarge": 1500,
+    "db.r6g.large": 32,
+    "db.r6g.xlarge": 63,
+    "db.r6g.2xlarge": 126,
+    "db.r6g.4xlarge": 252,
+    "db.r6g.8xlarge": 504,
+    "db.r6g.12xlarge": 756,
+    "db.r6g.16xlarge": 1008,
+    "db.x2g.large": 67,
+    "db.x2g.xlarge": 134,
+    "db.x2g.2xlarge": 268,
+    "db.x2g.4xlarge": 535,
+    "db.x2g.8xlarge": 1071,
+    "db.x2g.12xlarge": 1606,
+    "db.x2g.16xlarge": 1829,
+}
 # Aurora PostgreSQL's default max_connections: LEAST({DBInstanceClassMemory/9531392}, 5000).
 CONNECTION_BYTES = 9531392
 MAX_DEFAULT_CONNECTIONS = 5000
@@ -48,6 +85,12 @@ NAMESPACE = "AWS/RDS"
 def class_memory_bytes(instance_class):
     gib = CLASS_MEMORY_GIB.get(instance_class)
     return None if gib is None else gib * GIB
+
+
+def class_local_storage_bytes(instance_class):
+    """The class's local storage in bytes (CLASS_LOCAL_STORAGE_GIB), or None when AWS's table does not list it."""
+    gib = CLASS_LOCAL_STORAGE_GIB.get(instance_class)
+    return None if gib is None else int(gib * GIB)
 
 
 def default_max_connections(instance_class):

@@ -77,6 +77,8 @@ SETTINGS_SPEC = dict(
     topic_subscriptions=dict(type="raw"),
     secret_mode=dict(type="str", no_log=False),
     rotation_enabled=dict(type="bool"),
+    snapshot_name=dict(type="str"),
+    snapshot_keep=dict(type="int"),
 )
 
 # The variables themselves (see validation.declared_variables and check_variable_names).

@@ -490,6 +490,57 @@ def engine_version_floor(floor: str, current: str | None = None) -> str:
     return current if current and meets_floor(current, floor) else floor
 
 
+class UpgradeRefused(ValueError):
+    """An engine version upgrade this collection does not run in place (message says why and what to do)."""
+
+
+def upgrade_plan(current: str, target: str, valid_targets: list[dict[str, Any]]) -> dict[str, Any]:
+    """Whether to upgrade ``current`` to ``target``: ``{"upgrade": bool, "minor_targets": [...]}``.
+
+    ``valid_targets`` is DescribeDBEngineVersions' ValidUpgradeTarget of ``current``. Raises UpgradeRefused for a
+    downgrade, a major version change (the blue/green route) and a minor version RDS does not offer from here.
+    """
+    minor = sorted((t["EngineVersion"] for t in valid_targets if not t.get("IsMajorVersionUpgrade")), key=_version_key)
+    result = {"upgrade": False, "minor_targets": minor}
+    have, want = _version_key(current), _version_key(target)
+    if have == want:
+        return result
+    if have[:1] != want[:1]:
+        raise UpgradeRefused(
+            f"{current} -> {target} is a major version upgrade, which this playbook does not do in place (it needs a"
+            " new parameter group family and application testing): use an RDS blue/green deployment"
+            " (CreateBlueGreenDeployment with the new version and a parameter group of its family), then switch over"
+        )
+    if want < have:
+        raise UpgradeRefused(
+            f"the cluster runs {current}, later than {target}: RDS never downgrades"
+            " (the inventory's version is a floor)"
+        )
+    if target not in minor:
+        offered = ", ".join(minor) or "none"
+        raise UpgradeRefused(f"RDS offers no upgrade from {current} to {target}; minor versions offered: {offered}")
+    result["upgrade"] = True
+    return result
+
+
+@AuroraDbRDSErrorHandler.common_error_handler("describe engine version {version} of {engine}")
+def describe_engine_version(client, engine: str, version: str) -> dict[str, Any] | None:
+    """DescribeDBEngineVersions' entry of one version (its ValidUpgradeTarget), or None when RDS has no such version."""
+    versions = client.describe_db_engine_versions(Engine=engine, EngineVersion=version, aws_retry=True)[
+        "DBEngineVersions"
+    ]
+    return next((v for v in versions if v.get("EngineVersion") == version), None)
+
+
+@AuroraDbRDSErrorHandler.common_error_handler("upgrade DB cluster {cluster_identifier} to {version}")
+def modify_engine_version(client, cluster_identifier: str, version: str) -> dict[str, Any]:
+    """ModifyDBCluster EngineVersion, applied now (the cluster and then every instance upgrade)."""
+    answer = client.modify_db_cluster(
+        DBClusterIdentifier=cluster_identifier, EngineVersion=version, ApplyImmediately=True, aws_retry=True
+    )
+    return answer["DBCluster"]
+
+
 # -- Snapshots and subnet groups (read only) --------------------------------------------------------------------
 
 
@@ -499,3 +550,38 @@ def describe_cluster_snapshots(client, cluster_identifier: str) -> list[dict[str
     return paginated_query_with_retries(
         client, "describe_db_cluster_snapshots", DBClusterIdentifier=cluster_identifier
     )["DBClusterSnapshots"]
+
+
+# -- Manual snapshots (playbooks/snapshot.yml) -------------------------------------------------------------------
+
+# The tag playbooks/snapshot.yml gives its snapshots; only those are pruned (never automated, final or pre-upgrade).
+SNAPSHOT_KIND_TAG = "snapshot-kind"
+
+
+def snapshot_view(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """What a listing shows of a DescribeDBClusterSnapshots entry."""
+    created = snapshot.get("SnapshotCreateTime")
+    tags = boto3_tag_list_to_ansible_dict(snapshot.get("TagList") or [])
+    return {
+        "id": snapshot["DBClusterSnapshotIdentifier"],
+        "arn": snapshot.get("DBClusterSnapshotArn", ""),
+        "type": snapshot.get("SnapshotType", ""),
+        "status": snapshot.get("Status", ""),
+        "created": created.isoformat() if hasattr(created, "isoformat") else str(created or ""),
+        "engine_version": snapshot.get("EngineVersion", ""),
+        "kind": tags.get(SNAPSHOT_KIND_TAG, ""),
+    }
+
+
+def snapshots_to_prune(snapshots: list[dict[str, Any]], keep: int, kind: str) -> list[str]:
+    """The identifiers of the manual snapshots of ``kind`` (tag SNAPSHOT_KIND_TAG) beyond the ``keep`` newest,
+    oldest first. Automated snapshots and snapshots of another kind (final, pre-upgrade, untagged) never are."""
+    views = [snapshot_view(s) for s in snapshots]
+    ours = [v for v in views if v["type"] == "manual" and v["kind"] == kind and v["status"] == "available"]
+    ours.sort(key=lambda v: (v["created"], v["id"]), reverse=True)
+    return [v["id"] for v in reversed(ours[keep:])]
+
+
+@AuroraDbRDSErrorHandler.common_error_handler("delete DB cluster snapshot {identifier}")
+def delete_cluster_snapshot(client, identifier: str) -> None:
+    client.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=identifier, aws_retry=True)

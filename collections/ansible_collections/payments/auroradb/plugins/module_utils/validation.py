@@ -89,6 +89,8 @@ VARIABLES = {
     "topic_subscriptions": "auroradb_monitoring_topic_subscriptions",
     "secret_mode": "auroradb_secret_mode",
     "rotation_enabled": "auroradb_secret_rotation_enabled",
+    "snapshot_name": "auroradb_snapshot_name",
+    "snapshot_keep": "auroradb_snapshot_keep",
 }
 
 # Options that only give context to the checks of others (the opt-in for public CIDRs is checked with them).
@@ -584,6 +586,36 @@ def check_secret_mode(value, rotation_enabled=None):
     return []
 
 
+# DB cluster snapshot identifiers: a letter, then letters, digits and single hyphens, no trailing hyphen.
+SNAPSHOT_NAME_RE = re.compile(r"[A-Za-z](?:-?[A-Za-z0-9])*")
+MAX_SNAPSHOT_NAME = 255
+
+
+def check_snapshot_name(value):
+    """playbooks/snapshot.yml's name (empty: a generated one)."""
+    option = "snapshot_name"
+    if value == "" or (
+        isinstance(value, str) and len(value) <= MAX_SNAPSHOT_NAME and SNAPSHOT_NAME_RE.fullmatch(value)
+    ):
+        return []
+    return [
+        _problem(
+            option,
+            f"must be a DB cluster snapshot identifier: a letter, then letters, digits and single hyphens, no hyphen "
+            f"at the end, at most {MAX_SNAPSHOT_NAME} characters",
+            value,
+        )
+    ]
+
+
+def check_snapshot_keep(value):
+    """playbooks/snapshot.yml's keep (-1: keep them all)."""
+    option = "snapshot_keep"
+    if _is_int(value) and value >= -1:
+        return []
+    return [_problem(option, "must be how many manual snapshots to keep, 0 or more (-1 or unset: all)", value)]
+
+
 def check_secret_description(value):
     option = "secret_description"
     if isinstance(value, str) and len(value) <= MAX_SECRET_DESCRIPTION:
@@ -692,7 +724,8 @@ def check_engine_version(value):
             _problem(
                 option,
                 f"major version {match.group('major')} is not supported: the cluster parameter group family is "
-                f"{PARAMETER_GROUP_FAMILY}, so the version must be {ENGINE_MAJOR}.x",
+                f"{PARAMETER_GROUP_FAMILY}, so the version must be {ENGINE_MAJOR}.x (a major version upgrade of a "
+                "running cluster goes through an RDS blue/green deployment, see docs/operations.md)",
                 value,
             )
         ]
@@ -978,10 +1011,25 @@ def check_cpu_threshold(value):
     return []
 
 
-def check_free_local_storage_threshold_bytes(value):
+def check_free_local_storage_threshold_bytes(value, instance_class=None, extended_alarms=None):
+    """Above 0 (else the alarm never fires); with the production profile's alarms (extended_alarms), below the
+    class's local storage (else FreeLocalStorage is always under it and the alarm always fires)."""
+    from ansible_collections.payments.auroradb.plugins.module_utils.alarms import GIB, class_local_storage_bytes
+
     option = "free_local_storage_threshold_bytes"
     if not _is_number(value) or value <= 0:
-        return [_problem(option, "must be a number of bytes greater than 0", value)]
+        return [_problem(option, "must be a number of bytes greater than 0 (else the alarm never fires)", value)]
+    storage = class_local_storage_bytes(instance_class)
+    if extended_alarms is True and storage is not None and value >= storage:
+        return [
+            _problem(
+                option,
+                f"must be below the local storage of auroradb_aurora_instance_class {instance_class} "
+                f"({storage / GIB:g} GiB, {storage} bytes), else the alarm always fires: lower it or take a "
+                "larger class",
+                value,
+            )
+        ]
     return []
 
 
@@ -1106,13 +1154,14 @@ _SINGLE_CHECKS = (
     ("maintenance_window", check_maintenance_window),
     ("performance_insights_retention_days", check_performance_insights_retention_days),
     ("cpu_threshold", check_cpu_threshold),
-    ("free_local_storage_threshold_bytes", check_free_local_storage_threshold_bytes),
     ("tags", check_tags),
     ("parameters", check_parameters),
     ("log_exports", check_log_exports),
     ("rotation_log_retention_days", check_rotation_log_retention_days),
     ("rotation_runtime", check_rotation_runtime),
     ("secret_description", check_secret_description),
+    ("snapshot_name", check_snapshot_name),
+    ("snapshot_keep", check_snapshot_keep),
     ("secret_connection", check_secret_connection),
     ("rotation_wait_seconds", check_rotation_wait_seconds),
     ("period_seconds", check_period_seconds),
@@ -1157,6 +1206,12 @@ def validate(settings):
     run("db_allowed_cidrs", check_db_allowed_cidrs, given.get("db_allow_public_cidrs", False))
     run("aurora_port", check_aurora_port, given.get("db_port"))
     run("secret_mode", check_secret_mode, given.get("rotation_enabled"))
+    run(
+        "free_local_storage_threshold_bytes",
+        check_free_local_storage_threshold_bytes,
+        given.get("instance_class"),
+        given.get("extended_alarms"),
+    )
     run("evaluation_periods", check_evaluation_periods, given.get("period_seconds"))
     run("alarm_actions", check_alarm_actions, given.get("region"))
     run("ok_actions", check_ok_actions, given.get("region"))

@@ -300,6 +300,12 @@ options:
   rotation_enabled:
     description: C(auroradb_secret_rotation_enabled) - context of O(secret_mode).
     type: bool
+  snapshot_name:
+    description: C(auroradb_snapshot_name) - a DB cluster snapshot identifier, or empty.
+    type: str
+  snapshot_keep:
+    description: C(auroradb_snapshot_keep) - manual snapshots to keep, 0 or more; -1 keeps them all.
+    type: int
   argument_specs:
     description:
       - The parsed C(meta/argument_specs.yml) of every role; their options (all entry points) are the variables

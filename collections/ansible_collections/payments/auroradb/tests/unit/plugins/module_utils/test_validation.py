@@ -81,6 +81,8 @@ GOOD = {
     ],
     "secret_mode": "rotation_function",
     "rotation_enabled": True,
+    "snapshot_name": "",
+    "snapshot_keep": -1,
 }
 
 
@@ -689,3 +691,53 @@ def test_secret_mode_problems_name_the_variable():
     assert unknown.startswith("auroradb_secret_mode: must be one of rotation_function, rds_managed")
     (off,) = problems_with(secret_mode="rds_managed", rotation_enabled=False)
     assert off.startswith("auroradb_secret_mode: rds_managed needs auroradb_secret_rotation_enabled: true")
+
+
+TEN_GIB = 10 * 1024**3
+
+
+@pytest.mark.parametrize(
+    ("instance_class", "extended", "threshold", "refused"),
+    [
+        # AWS's table: db.t3.medium has 7.5 GiB of local storage, so FreeLocalStorage < 10 GiB always holds
+        ("db.t3.medium", True, TEN_GIB, True),
+        ("db.t4g.medium", True, TEN_GIB, True),
+        ("db.t3.medium", True, 2 * 1024**3, False),
+        ("db.r6g.large", True, TEN_GIB, False),  # 32 GiB
+        ("db.r6g.large", True, 32 * 1024**3, True),
+        # the reference's own alarm (db.t3.medium, 10 GiB) stays deployable without the production alarms
+        ("db.t3.medium", False, TEN_GIB, False),
+        ("db.r7g.large", True, TEN_GIB, False),  # not in AWS's table: not checked
+    ],
+)
+def test_free_local_storage_threshold_is_checked_against_the_class(instance_class, extended, threshold, refused):
+    problems = problems_with(
+        instance_class=instance_class, extended_alarms=extended, free_local_storage_threshold_bytes=threshold
+    )
+    if refused:
+        (problem,) = problems
+        assert problem.startswith("auroradb_monitoring_free_local_storage_threshold_bytes: must be below the local")
+        assert instance_class in problem and "always fires" in problem
+    else:
+        assert problems == []
+
+
+def test_a_threshold_of_zero_never_fires():
+    (problem,) = problems_with(free_local_storage_threshold_bytes=0)
+    assert "never fires" in problem
+
+
+@pytest.mark.parametrize("name", ["payment-db-manual-dev-1", "a", "Before-upgrade-15-8"])
+def test_snapshot_names_aws_accepts(name):
+    assert problems_with(snapshot_name=name) == []
+
+
+@pytest.mark.parametrize("name", ["1-starts-with-a-digit", "double--hyphen", "ends-", "under_score", "x" * 256])
+def test_snapshot_names_aws_refuses(name):
+    (problem,) = problems_with(snapshot_name=name)
+    assert problem.startswith("auroradb_snapshot_name: must be a DB cluster snapshot identifier")
+
+
+@pytest.mark.parametrize(("keep", "refused"), [(0, False), (3, False), (-1, False), (-2, True), ("3", True)])
+def test_snapshot_keep(keep, refused):
+    assert bool(problems_with(snapshot_keep=keep)) is refused
