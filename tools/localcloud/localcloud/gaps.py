@@ -520,6 +520,28 @@ GAPS: tuple[Gap, ...] = (
         (_LC + "test_dataplane.py::test_managed_password_combinations_aws_refuses",),
     ),
     Gap(
+        "40",
+        "rds",
+        "FailoverDBCluster changes the writer (moto answered and changed nothing, and took a target of another"
+        " cluster): the named member, or the available reader with the best promotion tier, becomes the writer; the"
+        " data plane promotes its standby behind the unchanged writer endpoint (open sessions dropped), the other"
+        " readers follow it and the old writer comes back as a reader; RebootDBInstance ForceFailover and deleting"
+        " the writer fail over the same way. The cluster and reader endpoints are addresses of their own that follow"
+        " the writer and balance over the readers, as Aurora's endpoint names do",
+        (
+            "hooks.dataplane:failover_cluster",
+            "hooks.dataplane:refuse_failover_to_a_stranger",
+            "hooks.dataplane:note_deleted_writer",
+            "hooks.dataplane:fail_over_deleted_writer",
+            "hooks.dataplane:restart_server",
+        ),
+        (
+            _LC + "test_dataplane.py::test_failover_promotes_the_best_reader_behind_the_same_endpoint",
+            _LC + "test_dataplane.py::test_failover_refuses_a_target_of_another_cluster",
+            _LC + "test_dataplane.py::test_reboot_with_force_failover_and_deleting_the_writer_fail_over",
+        ),
+    ),
+    Gap(
         "ssm-1",
         "ssm",
         "PutParameter with Overwrite=false creates atomically: of two simultaneous calls one wins (the run lock)",

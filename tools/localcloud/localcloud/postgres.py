@@ -252,8 +252,9 @@ class Pki:
         )
         return key, cert
 
-    def server_pair(self, address: str) -> tuple[bytes, bytes]:
-        """(certificate PEM, key PEM) for a server on ``address`` (IP SAN) and ``localhost`` (DNS SAN)."""
+    def server_pair(self, address: str, extra: tuple[str, ...] = ()) -> tuple[bytes, bytes]:
+        """(certificate PEM, key PEM) for a server on ``address`` and the ``extra`` addresses (IP SANs: its cluster's
+        endpoints, which forward to it) and ``localhost`` (DNS SAN)."""
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
         from cryptography.hazmat.primitives.asymmetric import ec
@@ -263,7 +264,8 @@ class Pki:
         ca_key, ca_cert = self._ca
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.datetime.now(datetime.UTC)
-        san = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(address)), x509.DNSName("localhost")])
+        ips = [x509.IPAddress(ipaddress.ip_address(a)) for a in dict.fromkeys((address, *extra))]
+        san = x509.SubjectAlternativeName([*ips, x509.DNSName("localhost")])
         cert = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address)]))
@@ -322,10 +324,13 @@ class Server:
         # value, written to localcloud.conf. Static ones take effect when the server (re)starts, dynamic ones at a
         # reload, as PostgreSQL itself decides.
         self.settings: dict[str, str] = {}
+        # The cluster's endpoint addresses: they forward to this server when it plays their role, so its certificate
+        # names them too (as an Aurora certificate covers the cluster's endpoint names).
+        self.endpoint_addresses: tuple[str, ...] = ()
 
     # -- files
     def _write_config(self) -> None:
-        cert, key = self.plane.pki.server_pair(self.address)
+        cert, key = self.plane.pki.server_pair(self.address, self.endpoint_addresses)
         self.plane.write(self.dir / "server.crt", cert, 0o644)
         self.plane.write(self.dir / "server.key", key, 0o600)
         self.plane.write(
@@ -416,6 +421,23 @@ class Server:
         address = self.address
         self.stop(remove=False)
         self.start(address)
+
+    def promote(self) -> None:
+        """A hot standby becomes a primary (pg_ctl promote, waiting until it accepts writes)."""
+        self.plane.run(str(self.plane.server_bin / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", "promote")
+        self.role = "primary"
+        self.plane.record(self)
+
+    def follow(self, primary: Server) -> None:
+        """A standby streams from ``primary`` from now on (primary_conninfo is reloadable; the new timeline is
+        followed, recovery_target_timeline being 'latest')."""
+        auto = self.data / "postgresql.auto.conf"
+        text = auto.read_text()
+        conninfo = next(line for line in text.splitlines() if line.startswith("primary_conninfo"))
+        parts = [f"host={primary.address}" if p.startswith("host=") else p for p in conninfo.split(" ")]
+        self.plane.write(auto, text.replace(conninfo, " ".join(parts)), 0o600)
+        if self.pid:
+            self.reload()
 
     def set_force_ssl(self, force_ssl: bool) -> None:
         """Rewrite pg_hba.conf and reload (pg_ctl reload = SIGHUP) when the setting changed."""
@@ -616,10 +638,12 @@ class DataPlane:
         database: str | None,
         force_ssl: bool,
         settings: dict[str, str] | None = None,
+        endpoint_addresses: tuple[str, ...] = (),
     ) -> tuple[Server, str]:
         """Start a primary; returns it and the replication password."""
         template = self._template()
         server = Server(self, self._new_dir(), port, "primary", owner)
+        server.endpoint_addresses = tuple(endpoint_addresses)
         server.force_ssl = force_ssl
         server.settings = dict(settings or {})
         self.run("cp", "-a", str(template), str(server.data))
@@ -643,40 +667,54 @@ class DataPlane:
 
     def create_standby(self, primary: Server, replication_password: str, owner: str) -> Server:
         server = Server(self, self._new_dir(), primary.port, "standby", owner)
+        try:
+            self._base_backup(server, primary, replication_password)
+            server.start()
+        except Exception:
+            server.stop()
+            raise
+        return server
+
+    def rebuild_standby(self, server: Server, primary: Server, replication_password: str) -> None:
+        """``server`` (stopped: a former primary) starts again on its address as a standby of ``primary``, from a
+        fresh base backup (pg_rewind would need wal_log_hints; the data is small)."""
+        server.stop(remove=False)
+        shutil.rmtree(server.data, ignore_errors=True)
+        server.role = "standby"
+        self._base_backup(server, primary, replication_password)
+        server.start(server.address)
+
+    def _base_backup(self, server: Server, primary: Server, replication_password: str) -> None:
+        """``server``'s data dir: a streaming standby of ``primary`` (pg_basebackup -R), with its settings."""
         server.force_ssl = primary.force_ssl
         server.settings = dict(primary.settings)
+        server.endpoint_addresses = primary.endpoint_addresses
         conninfo = {
             "PGPASSWORD": replication_password,
             "PGSSLMODE": "verify-full",
             "PGSSLROOTCERT": str(self.ca_file),
             "PGCONNECT_TIMEOUT": "10",
         }
-        try:
-            self.run(
-                str(PG_BIN / "pg_basebackup"),
-                "-D",
-                str(server.data),
-                "-h",
-                primary.address,
-                "-p",
-                str(primary.port),
-                "-U",
-                REPLICATOR,
-                "-R",
-                "-X",
-                "stream",
-                "-c",
-                "fast",
-                "--no-sync",
-                "--no-manifest",
-                "-w",
-                env=conninfo,
-            )
-            server.start()
-        except Exception:
-            server.stop()
-            raise
-        return server
+        self.run(
+            str(PG_BIN / "pg_basebackup"),
+            "-D",
+            str(server.data),
+            "-h",
+            primary.address,
+            "-p",
+            str(primary.port),
+            "-U",
+            REPLICATOR,
+            "-R",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "--no-sync",
+            "--no-manifest",
+            "-w",
+            env=conninfo,
+        )
 
     def servers(self) -> list[Server]:
         with self._lock:

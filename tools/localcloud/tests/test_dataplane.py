@@ -139,11 +139,14 @@ def secured(cloud):
 
 def test_endpoints_point_at_loopback_servers(cloud, secured):
     cluster, addresses = secured["cluster"], secured["addresses"]
-    writer = addresses[secured["writer"]]
     readers = [a for i, a in addresses.items() if i != secured["writer"]]
-    assert cluster["Endpoint"] == writer
-    assert cluster["ReaderEndpoint"] in readers
+    # the cluster's endpoints have addresses of their own (as Aurora's are names of their own) and reach the writer
+    # and the readers
+    assert cluster["Endpoint"] not in addresses.values() and cluster["ReaderEndpoint"] not in addresses.values()
+    assert cluster["Endpoint"] != cluster["ReaderEndpoint"] and len(readers) == 2
     assert len(set(addresses.values())) == 3
+    for address in (cluster["Endpoint"], cluster["ReaderEndpoint"]):
+        assert address.startswith("127.") and _listening(address)
     assert cluster["Port"] == 5432 and secured["ports"] == {5432}
     for address in addresses.values():
         assert address.startswith("127.") and _listening(address)
@@ -270,7 +273,8 @@ def test_master_password_change(cloud, secured, ca):
 
 def test_reboot_restarts_the_server(cloud, secured, ca):
     """RebootDBInstance restarts the writer's server: a new postmaster on the same address, still serving."""
-    writer, host = secured["writer"], secured["cluster"]["Endpoint"]
+    writer = secured["writer"]
+    host = secured["addresses"][writer]
 
     def postmaster() -> int:
         return next(r["pid"] for r in _records(cloud.state_dir) if r["address"] == host)
@@ -278,11 +282,12 @@ def test_reboot_restarts_the_server(cloud, secured, ca):
     before = postmaster()
     cloud.client("rds").reboot_db_instance(DBInstanceIdentifier=writer)
     assert postmaster() != before and not _running(before)
-    conn = _connect(host, ca=ca)
-    try:
-        assert conn.run("SELECT 1") == [[1]]
-    finally:
-        conn.close()
+    for address in (host, secured["cluster"]["Endpoint"]):
+        conn = _connect(address, ca=ca)
+        try:
+            assert conn.run("SELECT 1") == [[1]]
+        finally:
+            conn.close()
 
 
 def test_server_certificate_needs_the_local_ca(secured):
@@ -293,7 +298,7 @@ def test_server_certificate_needs_the_local_ca(secured):
         )
 
 
-def test_delete_reader_and_cluster_stop_servers(cloud):
+def test_delete_reader_and_cluster_stop_servers(cloud, ca):
     rds = cloud.client("rds")
     cluster_id = unique_name("delete")
     info = _create_cluster(rds, cluster_id, 2)
@@ -303,9 +308,15 @@ def test_delete_reader_and_cluster_stop_servers(cloud):
     rds.delete_db_instance(DBInstanceIdentifier=reader_id, SkipFinalSnapshot=True)
     assert not _listening(reader)
     assert _listening(writer)
-    assert rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]["ReaderEndpoint"] == writer
+    # without a reader, the reader endpoint reaches the writer (as on Aurora)
+    reader_endpoint = rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]["ReaderEndpoint"]
+    conn = _connect(reader_endpoint, ca=ca)
+    try:
+        assert conn.run("SELECT pg_is_in_recovery()") == [[False]]
+    finally:
+        conn.close()
     _delete_cluster(rds, cluster_id)
-    assert not _listening(writer)
+    assert not _listening(writer) and not _listening(reader_endpoint)
     assert not [r for r in _records(cloud.state_dir) if r["address"] in (reader, writer)]
 
 
@@ -704,3 +715,110 @@ def test_deleting_a_managed_cluster_deletes_its_secret(cloud):
         with pytest.raises(ClientError) as excinfo:
             sm.describe_secret(SecretId=secret_arn)
         assert _error_code(excinfo) == "ResourceNotFoundException"
+
+
+# ------------------------------------------------------------------------------------------- failover (gap 40)
+def _writer_of(rds, cluster_id: str) -> str:
+    members = rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]["DBClusterMembers"]
+    writers = [m["DBInstanceIdentifier"] for m in members if m["IsClusterWriter"]]
+    assert len(writers) == 1, members
+    return writers[0]
+
+
+def _sql(address: str, ca, statement: str):
+    conn = _connect(address, ca=ca)
+    try:
+        return conn.run(statement)
+    finally:
+        conn.close()
+
+
+def _poll(address: str, ca, statement: str, expected, seconds: float = 10):
+    """``statement``'s rows on ``address`` once they are ``expected`` (a standby catching up), else the last ones."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            rows = _sql(address, ca, statement)
+        except pg8000.native.DatabaseError as exc:
+            if exc.args[0]["C"] != "42P01" or time.monotonic() > deadline:  # not replicated yet
+                raise
+            rows = None
+        if rows == expected or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def trio(cloud):
+    """A cluster of three (a writer, two readers; the second reader has the best promotion tier) with a row."""
+    rds = cloud.client("rds")
+    cluster_id = unique_name("failover")
+    info = _create_cluster(rds, cluster_id, 2)
+    rds.create_db_instance(
+        DBInstanceIdentifier=f"{cluster_id}-2",
+        DBClusterIdentifier=cluster_id,
+        Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+        PromotionTier=0,
+    )
+    info = _describe(rds, cluster_id)
+    info["id"] = cluster_id
+    yield info
+    _delete_cluster(rds, cluster_id)
+
+
+def test_failover_promotes_the_best_reader_behind_the_same_endpoint(cloud, trio, ca):
+    rds, cluster_id = cloud.client("rds"), trio["id"]
+    endpoint, reader_endpoint = trio["cluster"]["Endpoint"], trio["cluster"]["ReaderEndpoint"]
+    old_writer = trio["writer"]
+    _sql(endpoint, ca, "CREATE TABLE drill (id int PRIMARY KEY); INSERT INTO drill VALUES (1)")
+    session = _connect(endpoint, ca=ca)  # an open session through the writer endpoint is dropped by the failover
+    rds.failover_db_cluster(DBClusterIdentifier=cluster_id)
+    new_writer = _writer_of(rds, cluster_id)
+    assert new_writer == f"{cluster_id}-2", "the reader with the best promotion tier"
+    with pytest.raises((pg8000.native.InterfaceError, pg8000.native.DatabaseError)):
+        session.run("SELECT 1")
+    after = rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]
+    assert (after["Endpoint"], after["ReaderEndpoint"], after["Status"]) == (endpoint, reader_endpoint, "available")
+    # the writer endpoint reaches the promoted server: the row is there, a write succeeds
+    assert _sql(endpoint, ca, "SELECT pg_is_in_recovery(), host(inet_server_addr())") == [
+        [False, trio["addresses"][new_writer]]
+    ]
+    _sql(endpoint, ca, "INSERT INTO drill VALUES (2)")
+    # every other instance is a standby of the new writer, the old writer included, and has the new row
+    for instance, address in trio["addresses"].items():
+        if instance != new_writer:
+            assert _sql(address, ca, "SELECT pg_is_in_recovery()") == [[True]], instance
+            assert _poll(address, ca, "SELECT id FROM drill WHERE id = 2", [[2]]) == [[2]], instance
+    with pytest.raises(pg8000.native.DatabaseError) as excinfo:
+        _sql(reader_endpoint, ca, "INSERT INTO drill VALUES (3)")
+    assert _sqlstate(excinfo) == "25006"
+    # and back to the old writer, named
+    rds.failover_db_cluster(DBClusterIdentifier=cluster_id, TargetDBInstanceIdentifier=old_writer)
+    assert _writer_of(rds, cluster_id) == old_writer
+    assert _sql(endpoint, ca, "SELECT count(*) FROM drill") == [[2]]
+    _sql(endpoint, ca, "INSERT INTO drill VALUES (4)")
+
+
+def test_failover_refuses_a_target_of_another_cluster(cloud, trio, secured):
+    rds = cloud.client("rds")
+    with pytest.raises(ClientError) as excinfo:
+        rds.failover_db_cluster(DBClusterIdentifier=trio["id"], TargetDBInstanceIdentifier=secured["writer"])
+    assert excinfo.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert _writer_of(rds, trio["id"]) == trio["writer"]
+
+
+def test_reboot_with_force_failover_and_deleting_the_writer_fail_over(cloud, trio, ca):
+    rds, cluster_id, endpoint = cloud.client("rds"), trio["id"], trio["cluster"]["Endpoint"]
+    first = trio["writer"]
+    _sql(endpoint, ca, "CREATE TABLE kept (id int); INSERT INTO kept VALUES (1)")
+    rds.reboot_db_instance(DBInstanceIdentifier=first, ForceFailover=True)
+    second = _writer_of(rds, cluster_id)
+    assert second != first
+    assert _sql(trio["addresses"][first], ca, "SELECT pg_is_in_recovery()") == [[True]]
+    # deleting the writer: a reader takes over, the data stays
+    rds.delete_db_instance(DBInstanceIdentifier=second, SkipFinalSnapshot=True)
+    third = _writer_of(rds, cluster_id)
+    assert third not in (second,) and not _listening(trio["addresses"][second])
+    assert _sql(endpoint, ca, "SELECT pg_is_in_recovery(), count(*) FROM kept") == [[False, 1]]
+    _sql(endpoint, ca, "INSERT INTO kept VALUES (2)")

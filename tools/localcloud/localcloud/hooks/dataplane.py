@@ -3,10 +3,13 @@
 * CreateDBCluster (aurora-postgresql) starts a TLS primary with the master user and password and the
   ``DatabaseName`` database; the first instance (moto's writer) is that primary, every later instance a
   streaming hot standby (``pg_basebackup -R``).
-* The cluster's ``Endpoint`` is the primary's loopback address, ``ReaderEndpoint`` the first reader's (the
-  primary's when there is none), each instance's ``Endpoint.Address`` its own server's; port = cluster port.
-  The model properties are replaced, so every later response says so; the create responses, rendered
-  before the server existed, are rewritten.
+* Each instance's ``Endpoint.Address`` is its own server's loopback address; the cluster's ``Endpoint`` and
+  ``ReaderEndpoint`` are addresses of their own (:mod:`localcloud.endpoints`) forwarding to the current primary and,
+  in turn, to the available readers (the primary when there is none); port = cluster port. The model properties
+  are replaced, so every later response says so; the create responses, rendered before the server existed, are
+  rewritten. Every server's certificate names its cluster's endpoint addresses too.
+* Failover (gap 40): FailoverDBCluster, RebootDBInstance ForceFailover on the writer and deleting the writer
+  promote a reader's standby behind the unchanged writer endpoint; the old writer comes back as a reader.
 * ``rds.force_ssl`` of the cluster parameter group decides whether plaintext is rejected (pg_hba); an
   after-hook re-applies it after every successful cluster-parameter-group or ModifyDBCluster call
   (ResetDBClusterParameterGroup, answered by the catalogue's before-hook, included).
@@ -39,7 +42,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import ACCOUNT_ID, postgres
+from .. import ACCOUNT_ID, endpoints, postgres
 from ..envelope import Envelope
 from ..middleware import after, before
 from ..patches import patch
@@ -55,6 +58,7 @@ ENGINE_SETTING_PREFIXES = ("pgaudit.",)
 LOG_EXPORT = "postgresql"
 PRIMARY = "_localcloud_primary"  # on a DBCluster: its primary Server
 SERVER = "_localcloud_server"  # on a DBInstance: its standby Server
+ENDPOINTS = "_localcloud_endpoints"  # on a DBCluster: {"writer": Endpoint, "reader": Endpoint}
 
 _PLANE: postgres.DataPlane | None = None
 _LOCK = threading.Lock()
@@ -102,7 +106,10 @@ def _stop_everything() -> None:
     global _PLANE
     plane, _PLANE = _PLANE, None
     with _LOCK:
+        clusters = {id(e.cluster): e.cluster for e in _ENTRIES}
         _ENTRIES.clear()
+    for cluster in clusters.values():
+        _close_endpoints(cluster)
     if plane is not None:
         plane.stop_all()
 
@@ -121,18 +128,12 @@ def _install() -> None:
     )
 
     def endpoint(self):
-        primary = getattr(self, PRIMARY, None)
-        return primary.address if primary is not None else cluster_endpoint(self)
+        proxies = getattr(self, ENDPOINTS, None)
+        return proxies["writer"].address if proxies else cluster_endpoint(self)
 
     def reader_endpoint(self):
-        primary = getattr(self, PRIMARY, None)
-        if primary is None:
-            return cluster_reader(self)
-        for member in self._members:  # creation order
-            server = getattr(member, SERVER, None)
-            if server is not None and server.pid and not member.is_cluster_writer:
-                return server.address
-        return primary.address
+        proxies = getattr(self, ENDPOINTS, None)
+        return proxies["reader"].address if proxies else cluster_reader(self)
 
     def address(self):
         cluster = getattr(self, "cluster", None)
@@ -283,7 +284,9 @@ def start_primary(env: Envelope, body: bytes) -> bytes | None:
     # with the user "admin"), so that the secret logs in, as on AWS.
     password = env.param("MasterUserPassword") or managed_password(cluster)
     started = time.monotonic()
+    proxies = None
     try:
+        proxies = _open_endpoints(plane, cluster)
         server, replication_password = plane.create_primary(
             owner=f"cluster {cluster.db_cluster_identifier}",
             port=int(cluster.port),
@@ -292,21 +295,75 @@ def start_primary(env: Envelope, body: bytes) -> bytes | None:
             database=env.param("DatabaseName"),
             force_ssl=_force_ssl(env.region, cluster),
             settings=engine_settings(env.region, cluster),
+            endpoint_addresses=(proxies["writer"].address, proxies["reader"].address),
         )
     except Exception:
         log.exception("cluster %s: no PostgreSQL primary, control plane only", cluster.db_cluster_identifier)
+        if proxies:
+            _close_endpoints(cluster)
         return None
     with _LOCK:
         _ENTRIES.append(_Entry(server, env.region, cluster, replication_password=replication_password))
     setattr(cluster, PRIMARY, server)
     log.info(
-        "cluster %s: primary on %s:%s (%.2fs)",
+        "cluster %s: primary on %s:%s, endpoints %s (writer) and %s (reader) (%.2fs)",
         cluster.db_cluster_identifier,
         server.address,
         server.port,
+        cluster.endpoint,
+        cluster.reader_endpoint,
         time.monotonic() - started,
     )
-    return _rewrite(_rewrite(body, old_writer, server.address), old_reader, server.address)
+    return _rewrite(_rewrite(body, old_writer, cluster.endpoint), old_reader, cluster.reader_endpoint)
+
+
+# --------------------------------------------------------------------------------------------- endpoints
+def _open_endpoints(plane: postgres.DataPlane, cluster) -> dict[str, endpoints.Endpoint]:
+    """The cluster's writer and reader endpoints: addresses of their own, forwarding to the primary and the readers."""
+    port = int(cluster.port)
+    turn = iter(range(1 << 62))
+
+    def writer() -> tuple[str, int] | None:
+        primary = getattr(cluster, PRIMARY, None)
+        return (primary.address, primary.port) if primary is not None and primary.pid else None
+
+    def reader() -> tuple[str, int] | None:
+        # Aurora's reader endpoint balances connections over the available readers (the writer when there is none)
+        readers = [
+            server
+            for member in cluster._members  # creation order
+            if not member.is_cluster_writer
+            and getattr(member, "status", "available") == "available"
+            and (server := getattr(member, SERVER, None)) is not None
+            and server.pid
+        ]
+        if not readers:
+            return writer()
+        chosen = readers[next(turn) % len(readers)]
+        return chosen.address, chosen.port
+
+    proxies = {}
+    for role, target in (("writer", writer), ("reader", reader)):
+        for _ in range(postgres.MAX_ADDRESS_ATTEMPTS):
+            address = plane.reserve_address(port)
+            try:
+                proxies[role] = endpoints.Endpoint(f"{cluster.db_cluster_identifier}-{role}", address, port, target)
+                break
+            except OSError:  # taken by another process meanwhile: keep it reserved, try the next
+                continue
+        else:
+            raise postgres.StartError(f"no free loopback address for port {port}")
+    setattr(cluster, ENDPOINTS, proxies)
+    return proxies
+
+
+def _close_endpoints(cluster) -> None:
+    proxies = getattr(cluster, ENDPOINTS, None) or {}
+    plane = _PLANE
+    for proxy in proxies.values():
+        proxy.close()
+        if plane is not None:
+            plane.release_address(proxy.address, proxy.port)
 
 
 @after("rds", "CreateDBInstance")
@@ -389,6 +446,12 @@ def restart_server(env: Envelope, body: bytes) -> None:
     instance = _backend(env.region).databases.get((env.param("DBInstanceIdentifier") or "").lower())
     if instance is None:
         return
+    if str(env.param("ForceFailover") or "").lower() == "true" and getattr(instance, "is_cluster_writer", False):
+        cluster = getattr(instance, "cluster", None)
+        target = _failover_target(cluster, None) if cluster is not None else None
+        if target is not None:  # a reboot with failover: a reader takes over, the old writer comes back as one
+            fail_over(cluster, target)
+            return
     server = getattr(instance, SERVER, None)
     if getattr(instance, "is_cluster_writer", False):
         server = getattr(getattr(instance, "cluster", None), PRIMARY, None) or server
@@ -421,6 +484,8 @@ def stop_deleted(env: Envelope, body: bytes) -> None:
     for entry in gone:
         entry.server.stop()
         log.info("%s: server on %s:%s stopped", entry.server.owner, entry.server.address, entry.server.port)
+    for cluster in {id(e.cluster): e.cluster for e in gone if e.instance is None}.values():
+        _close_endpoints(cluster)
 
 
 @after(
@@ -514,3 +579,151 @@ def export_postgresql_log(env: Envelope) -> None:
             backend.create_log_stream(name, stream)
         now = int(time.time() * 1000)
         backend.put_log_events(name, stream, [{"timestamp": now, "message": line} for line in lines])
+
+
+# --------------------------------------------------------------------------------------------- failover
+_FAILOVER_LOCK = threading.Lock()  # one failover at a time (they are short)
+
+
+def _failover_target(cluster, identifier: str | None):
+    """The instance a failover promotes: the named one, or the available reader with the best (lowest) promotion
+    tier, the earliest created first (AWS: highest priority tier, then the largest, else arbitrary); None if none."""
+    members = [m for m in cluster._members if not m.is_cluster_writer]
+    if identifier:
+        return next((m for m in members if m.db_instance_identifier.lower() == identifier.lower()), None)
+    available = [m for m in members if getattr(m, "status", "available") == "available"]
+    ranked = sorted(enumerate(available), key=lambda pair: (int(getattr(pair[1], "promotion_tier", 1) or 0), pair[0]))
+    return ranked[0][1] if ranked else None
+
+
+def fail_over(cluster, target, old_writer_goes: bool = False) -> None:
+    """``target`` (a reader of ``cluster``) becomes the writer: IsClusterWriter moves to it and, with a data plane,
+    its standby is promoted behind the writer endpoint (suspended meanwhile: open connections dropped, new ones
+    closed), the other readers follow it, and the old primary comes back as a standby on the old writer's address
+    (``old_writer_goes``: the old writer instance is being deleted, its server just stops). The cluster is
+    ``failing-over`` until then."""
+    with _FAILOVER_LOCK:
+        old_writer = next((m for m in cluster._members if m.is_cluster_writer), None)
+        previous_status = cluster.status
+        cluster.status = "failing-over"
+        try:
+            _switch_servers(cluster, target, old_writer, old_writer_goes)
+        finally:
+            if old_writer is not None:
+                old_writer.is_cluster_writer = False
+            target.is_cluster_writer = True
+            cluster.status = previous_status if previous_status != "failing-over" else "available"
+    log.info(
+        "cluster %s: failed over from %s to %s",
+        cluster.db_cluster_identifier,
+        getattr(old_writer, "db_instance_identifier", None),
+        target.db_instance_identifier,
+    )
+
+
+def _switch_servers(cluster, target, old_writer, old_writer_goes: bool) -> None:
+    plane = _PLANE
+    primary = _primary_entry(cluster)
+    with _LOCK:
+        standby = next((e for e in _ENTRIES if e.instance is target), None)
+        others = [e for e in _ENTRIES if e.cluster is cluster and e.instance is not None and e is not standby]
+    if plane is None or primary is None or standby is None or not standby.server.pid:
+        return  # control plane only
+    proxies = getattr(cluster, ENDPOINTS, {})
+    writer_endpoint = proxies.get("writer")
+    old_server, new_server = primary.server, standby.server
+    if writer_endpoint is not None:
+        writer_endpoint.suspend()
+    try:
+        old_server.stop(remove=False)  # first: never two primaries
+        new_server.promote()
+        new_server.owner = f"cluster {cluster.db_cluster_identifier}"
+        with _LOCK:
+            primary.server = new_server
+            setattr(cluster, PRIMARY, new_server)
+            if target is not None and getattr(target, SERVER, None) is new_server:
+                delattr(target, SERVER)
+            _ENTRIES.remove(standby)
+    finally:
+        if writer_endpoint is not None:
+            writer_endpoint.resume()
+    if "reader" in proxies:
+        proxies["reader"].drop_connections()  # the promoted reader's sessions are gone too
+    for entry in others:
+        try:
+            entry.server.follow(new_server)
+        except Exception:
+            log.exception("%s: could not follow the new primary", entry.server.owner)
+    if old_writer_goes or old_writer is None:
+        old_server.stop()
+        return
+    old_server.owner = f"instance {old_writer.db_instance_identifier}"
+    try:
+        plane.rebuild_standby(old_server, new_server, primary.replication_password)
+    except Exception:
+        log.exception("%s: the old primary did not come back as a standby", old_server.owner)
+        old_server.stop()
+        return
+    with _LOCK:
+        _ENTRIES.append(_Entry(old_server, primary.region, cluster, old_writer))
+    setattr(old_writer, SERVER, old_server)
+
+
+@after("rds", "FailoverDBCluster")
+def failover_cluster(env: Envelope, body: bytes) -> None:
+    """Gap 40: FailoverDBCluster changes the writer (moto answered and changed nothing): the named reader, or the
+    available one with the best promotion tier, becomes the writer; the data plane promotes its PostgreSQL standby
+    behind the unchanged writer endpoint and brings the old writer back as a reader."""
+    cluster = _cluster(env.region, env.param("DBClusterIdentifier"))
+    if cluster is None:
+        return
+    target = _failover_target(cluster, env.param("TargetDBInstanceIdentifier"))
+    if target is not None:
+        fail_over(cluster, target)
+
+
+@before("rds", "FailoverDBCluster")
+def refuse_failover_to_a_stranger(env: Envelope) -> None:
+    """A target that is no member of the cluster is refused (moto took any instance of the region)."""
+    from ..errors import AwsError
+
+    cluster = _cluster(env.region, env.param("DBClusterIdentifier"))
+    wanted = (env.param("TargetDBInstanceIdentifier") or "").lower()
+    if cluster is None or not wanted:
+        return
+    members = {m.db_instance_identifier.lower() for m in cluster._members}
+    if wanted not in members and wanted in _backend(env.region).databases:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"The target instance {env.param('TargetDBInstanceIdentifier')} is not a member of the DB cluster "
+            f"{cluster.db_cluster_identifier}.",
+        )
+
+
+_DELETING_WRITERS: dict[tuple[str, str], object] = {}
+
+
+@before("rds", "DeleteDBInstance")
+def note_deleted_writer(env: Envelope) -> None:
+    instance = _backend(env.region).databases.get((env.param("DBInstanceIdentifier") or "").lower())
+    if instance is not None and getattr(instance, "is_cluster_writer", False) and getattr(instance, "cluster", None):
+        _DELETING_WRITERS[(env.region, instance.db_instance_identifier.lower())] = instance
+
+
+@after("rds", "DeleteDBInstance")
+def fail_over_deleted_writer(env: Envelope, body: bytes) -> None:
+    """Deleting the writer while readers are available fails over to one of them, as on Aurora."""
+    instance = _DELETING_WRITERS.pop((env.region, (env.param("DBInstanceIdentifier") or "").lower()), None)
+    cluster = getattr(instance, "cluster", None)
+    if instance is None or cluster is None:
+        return
+    gone = all(member is not instance for member in cluster._members)
+    if gone:  # moto deleted it at once and designated a writer of its own: undo, the data plane decides
+        for member in cluster._members:
+            member.is_cluster_writer = False
+    else:
+        instance.is_cluster_writer = True
+    target = _failover_target(cluster, None)
+    if target is None:
+        return
+    fail_over(cluster, target, old_writer_goes=True)
