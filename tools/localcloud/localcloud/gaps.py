@@ -542,6 +542,33 @@ GAPS: tuple[Gap, ...] = (
         ),
     ),
     Gap(
+        "41",
+        "rds",
+        "Backups are real on the data plane (moto only copies objects): continuous WAL archiving and base backups per"
+        " cluster, pruned by BackupRetentionPeriod; EarliestRestorableTime/LatestRestorableTime say what the archive"
+        " reaches (moto: creation time and now); RestoreDBClusterToPointInTime recovers the source's data to that time"
+        " (InvalidRestoreFault outside the range); CreateDBClusterSnapshot holds a base backup that outlives its"
+        " cluster, RestoreDBClusterFromSnapshot starts from it (moto started clusters without data)",
+        (
+            "hooks.backups:_install",
+            "hooks.backups:refuse_unrestorable_time",
+            "hooks.backups:restore_to_point_in_time",
+            "hooks.backups:take_snapshot",
+            "hooks.backups:copy_snapshot",
+            "hooks.backups:delete_snapshot",
+            "hooks.backups:restore_from_snapshot",
+            "hooks.backups:final_snapshot_backup",
+            "hooks.backups:drop_deleted_archive",
+        ),
+        (
+            _LC + "test_backups.py::test_point_in_time_restore_reaches_the_data_of_that_time",
+            _LC + "test_backups.py::test_latest_restorable_time_restore_has_everything_archived",
+            _LC + "test_backups.py::test_a_time_outside_the_restorable_range_is_refused",
+            _LC + "test_backups.py::test_snapshot_restores_its_data_and_outlives_its_cluster",
+            _LC + "test_backups.py::test_retention_prunes_old_base_backups_and_wal",
+        ),
+    ),
+    Gap(
         "ssm-1",
         "ssm",
         "PutParameter with Overwrite=false creates atomically: of two simultaneous calls one wins (the run lock)",

@@ -12,6 +12,8 @@ Layout::
     /tmp/localcloud-pg-XXXX/                 base directory (owned by ``postgres`` when we run as root,
         ca.pem, template/                    as the state dir may sit where that user cannot reach)
         <n>/data, <n>/server.crt|key         one server: data dir, certificate, unix socket, log
+        backups/<cluster resource id>/       a cluster's WAL archive (wal/) and base backups (base/<n>/): Archive
+        snapshots/<n>/data                   a cluster snapshot's self-contained base backup
 
 PostgreSQL refuses to run as root: then every PostgreSQL binary runs as ``postgres`` through
 ``runuser -u postgres --``. Administration goes through the unix socket in the server's private directory,
@@ -46,10 +48,16 @@ PG_BIN = Path(os.environ.get("LOCALCLOUD_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PG_USER = "postgres"  # the Debian package's system user, used when we run as root
 ADMIN = "localcloud_admin"
 REPLICATOR = "localcloud_replicator"
-BINARIES = ("initdb", "pg_ctl", "postgres", "pg_basebackup", "psql", "pg_config")
+BINARIES = ("initdb", "pg_ctl", "postgres", "pg_basebackup", "psql", "pg_config", "pg_archivecleanup")
 FIRST_ADDRESS = ipaddress.ip_address("127.0.1.1")
 _LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
 MAX_ADDRESS_ATTEMPTS = 50
+WAL_SEGMENT_MB = 1  # initdb --wal-segsize: a forced segment switch archives 1 MB, not 16
+# archive_timeout: a segment holding anything written is archived at most this many seconds later (an idle server
+# writes nothing, so switches nothing and archives nothing).
+ARCHIVE_TIMEOUT = int(os.environ.get("LOCALCLOUD_ARCHIVE_TIMEOUT", "5"))
+RECOVERY_TIMEOUT = 120.0
+QUIET_MARGIN = 0.05  # seconds between a commit and the archiving of the segment that holds it, at least
 
 _SERVER_SETTINGS = """
 # ---- local cloud (all servers) ----
@@ -327,6 +335,10 @@ class Server:
         # The cluster's endpoint addresses: they forward to this server when it plays their role, so its certificate
         # names them too (as an Aurora certificate covers the cluster's endpoint names).
         self.endpoint_addresses: tuple[str, ...] = ()
+        # The cluster's WAL archive (a directory every server of the cluster archives to once it is the primary;
+        # None: no archiving) and, while the server recovers from a backup, its recovery settings.
+        self.archive: Path | None = None
+        self.recovery: dict[str, str] = {}
 
     # -- files
     def _write_config(self) -> None:
@@ -342,16 +354,33 @@ class Server:
             "ssl = on\n"
             f"ssl_cert_file = '{self.dir / 'server.crt'}'\n"
             f"ssl_key_file = '{self.dir / 'server.key'}'\n"
-            + "".join(f"{name} = {conf_literal(value)}\n" for name, value in sorted(self.settings.items())),
+            + "".join(f"{name} = {conf_literal(value)}\n" for name, value in sorted(self.settings.items()))
+            + self._archive_config()
+            + "".join(f"{name} = {conf_literal(value)}\n" for name, value in sorted(self.recovery.items())),
             0o600,
         )
         self.plane.write(self.data / "pg_ident.conf", f"localcloud {self.plane.os_user} {ADMIN}\n", 0o600)
         self._write_hba()
 
+    def _archive_config(self) -> str:
+        if self.archive is None:
+            return ""
+        wal = self.archive
+        # copy under a temporary name, then rename: the archive never holds a half-written segment; a segment
+        # archived before (same content) counts as archived
+        command = f"test ! -f {wal}/%f && cp %p {wal}/%f.tmp && mv {wal}/%f.tmp {wal}/%f || cmp -s %p {wal}/%f"
+        return (
+            "archive_mode = on\n"
+            f"archive_timeout = {ARCHIVE_TIMEOUT}\n"
+            f"archive_command = {conf_literal(command)}\n"
+            "track_commit_timestamp = on\n"  # Archive.latest: the time of the last commit
+        )
+
     def _write_hba(self) -> None:
         lines = [
             "# written by the local cloud; rds.force_ssl=" + ("1" if self.force_ssl else "0"),
             f"local all {ADMIN} peer map=localcloud",
+            f"local replication {ADMIN} peer map=localcloud",  # base backups over the unix socket
             "local all all reject",
             f"host all {ADMIN} 127.0.0.0/8 reject",
             f"hostssl replication {REPLICATOR} 127.0.0.0/8 scram-sha-256",
@@ -614,6 +643,7 @@ class DataPlane:
                 "--locale=C",
                 "--no-sync",
                 "--no-instructions",
+                f"--wal-segsize={WAL_SEGMENT_MB}",
             )
             with open(template / "postgresql.conf", "a") as fh:
                 fh.write(_SERVER_SETTINGS)
@@ -639,13 +669,11 @@ class DataPlane:
         force_ssl: bool,
         settings: dict[str, str] | None = None,
         endpoint_addresses: tuple[str, ...] = (),
+        archive: Path | None = None,
     ) -> tuple[Server, str]:
         """Start a primary; returns it and the replication password."""
         template = self._template()
-        server = Server(self, self._new_dir(), port, "primary", owner)
-        server.endpoint_addresses = tuple(endpoint_addresses)
-        server.force_ssl = force_ssl
-        server.settings = dict(settings or {})
+        server = self._new_primary(owner, port, force_ssl, settings, endpoint_addresses, archive)
         self.run("cp", "-a", str(template), str(server.data))
         try:
             server.start()
@@ -658,12 +686,133 @@ class DataPlane:
                 # as on RDS, the master user owns the postgres database (and may create extensions in it)
                 + f"ALTER DATABASE postgres OWNER TO {user};\n"
                 f"CREATE ROLE {REPLICATOR} REPLICATION LOGIN PASSWORD {sql_literal(replication_password)};\n"
-                + (f"CREATE DATABASE {sql_identifier(database)} OWNER {user};\n" if database else "")
+                # FILE_COPY: a checkpoint instead of the whole template database in the WAL (and the archive)
+                + (f"CREATE DATABASE {sql_identifier(database)} OWNER {user} STRATEGY FILE_COPY;\n" if database else "")
             )
         except Exception:
             server.stop()
             raise
         return server, replication_password
+
+    def _new_primary(self, owner, port, force_ssl, settings, endpoint_addresses, archive) -> Server:
+        server = Server(self, self._new_dir(), port, "primary", owner)
+        server.endpoint_addresses = tuple(endpoint_addresses)
+        server.force_ssl = force_ssl
+        server.settings = dict(settings or {})
+        server.archive = archive
+        return server
+
+    def restore_primary(
+        self,
+        owner: str,
+        port: int,
+        backup: Path,
+        force_ssl: bool,
+        settings: dict[str, str] | None = None,
+        endpoint_addresses: tuple[str, ...] = (),
+        archive: Path | None = None,
+        restore_from: Path | None = None,
+        target_time: datetime.datetime | None = None,
+        immediate: bool = False,
+    ) -> tuple[Server, str]:
+        """Start a primary from a copy of the data directory ``backup`` (a base backup, see :meth:`base_backup`) and
+        return it with its new replication password. With ``restore_from`` (a WAL archive) it recovers from there:
+        to ``target_time`` (the last commit at or before it), to the backup's consistent point (``immediate``) or to
+        the end of the archive, then is promoted (a new timeline); without, the backup must hold its WAL (-X stream).
+        Its own WAL goes to ``archive`` from then on."""
+        server = self._new_primary(owner, port, force_ssl, settings, endpoint_addresses, archive)
+        self.run("cp", "-a", str(backup), str(server.data))
+        try:
+            if restore_from is not None:
+                self.write(server.data / "recovery.signal", "", 0o600)
+                server.recovery = {
+                    "restore_command": f"cp {restore_from}/%f %p",
+                    "recovery_target_timeline": "latest",
+                    "recovery_target_action": "promote",
+                }
+                if target_time is not None:
+                    stamp = target_time.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
+                    server.recovery["recovery_target_time"] = stamp
+                elif immediate:
+                    server.recovery["recovery_target"] = "immediate"
+            self._recover(server)
+            if server.recovery:
+                server.recovery = {}
+                server._write_config()  # the recovery settings go (they would be ignored anyway)
+            replication_password = secrets.token_urlsafe(24)
+            server.admin(f"ALTER ROLE {REPLICATOR} WITH PASSWORD {sql_literal(replication_password)};\n")
+        except Exception:
+            server.stop()
+            raise
+        return server, replication_password
+
+    def _recover(self, server: Server) -> None:
+        """Start ``server`` and wait until it is out of recovery. A target time after the archive's last commit
+        (PostgreSQL: "recovery ended before configured recovery target was reached") means that everything the
+        archive holds is older than the target: the end of the archive is that point in time."""
+        for attempt in range(2):
+            size = server.log.stat().st_size if server.log.exists() else 0
+            try:
+                server.start()
+                self._wait_promoted(server)
+                return
+            except Exception:
+                tail = server.log.read_bytes()[size:].decode(errors="replace") if server.log.exists() else ""
+                if attempt or "before configured recovery target was reached" not in tail:
+                    raise
+                log.info("%s: no commit after the target time in the archive, recovering to its end", server.owner)
+                if server.pid:
+                    stop_pid(server.pid, str(server.data))
+                server.pid = None
+                self.forget(server)  # its record and address: the next start takes a fresh one
+                server.recovery.pop("recovery_target_time", None)
+
+    def _wait_promoted(self, server: Server) -> None:
+        deadline = time.monotonic() + RECOVERY_TIMEOUT
+        while True:
+            if server.pid is None or not pid_alive(server.pid):
+                raise StartError(f"{server.owner}: the server stopped while recovering")
+            try:
+                if server.admin("SELECT pg_is_in_recovery();").strip() == "f":
+                    return
+            except RuntimeError:
+                if not pid_alive(server.pid):
+                    raise StartError(f"{server.owner}: the server stopped while recovering") from None
+            if time.monotonic() > deadline:
+                raise StartError(f"{server.owner}: still recovering after {RECOVERY_TIMEOUT:.0f}s")
+            time.sleep(0.1)
+
+    def base_backup(self, server: Server, target: Path, with_wal: bool) -> None:
+        """A base backup of the running primary ``server`` into the new directory ``target``, over its unix socket:
+        ``with_wal`` (-X stream) self-contained, else (-X none) the WAL it needs comes from the archive, and
+        pg_basebackup returns only once the archive has it."""
+        self.run(
+            str(PG_BIN / "pg_basebackup"),
+            "-D",
+            str(target),
+            "-h",
+            str(server.dir),
+            "-p",
+            str(server.port),
+            "-U",
+            ADMIN,
+            "-X",
+            "stream" if with_wal else "none",
+            "-c",
+            "fast",
+            "--no-sync",
+            "--no-manifest",
+            "-w",
+        )
+
+    def mkdir(self, path: Path) -> Path:
+        """A directory the server user owns (``path`` and its missing parents)."""
+        missing = [p for p in [path, *path.parents] if not p.exists()]
+        path.mkdir(parents=True, exist_ok=True)
+        if self.as_root:
+            for p in missing:
+                shutil.chown(p, PG_USER, PG_USER)
+        return path
 
     def create_standby(self, primary: Server, replication_password: str, owner: str) -> Server:
         server = Server(self, self._new_dir(), primary.port, "standby", owner)
@@ -689,6 +838,7 @@ class DataPlane:
         server.force_ssl = primary.force_ssl
         server.settings = dict(primary.settings)
         server.endpoint_addresses = primary.endpoint_addresses
+        server.archive = primary.archive  # archives there once promoted
         conninfo = {
             "PGPASSWORD": replication_password,
             "PGSSLMODE": "verify-full",
@@ -730,6 +880,154 @@ class DataPlane:
             server.stop()
         self._template_ready.wait(30)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------- backups
+_SEGMENT_CHARS = set("0123456789ABCDEF")
+
+
+def _is_segment(name: str) -> bool:
+    return len(name) == 24 and set(name) <= _SEGMENT_CHARS
+
+
+class Archive:
+    """One cluster's continuous backup: the WAL archive its primary writes (``wal/``, archive_command) and base
+    backups (``base/<n>/data`` with ``backup.json``: start and end time, the first WAL segment it needs). No moto."""
+
+    def __init__(self, plane: DataPlane, directory: Path):
+        self.plane = plane
+        self.dir = directory
+        self.wal = plane.mkdir(directory / "wal")
+        self.base = plane.mkdir(directory / "base")
+        self._lock = threading.Lock()  # one base backup at a time
+        self._idle = threading.Event()  # no base backup running
+        self._idle.set()
+        self._latest_cache: tuple[float, float] | None = None  # (monotonic when computed, value)
+
+    # -- base backups
+    def backups(self) -> list[dict]:
+        """The complete base backups, oldest first (each: name, path, start, end, wal)."""
+        found = []
+        for meta in self.base.glob("*/backup.json"):
+            try:
+                found.append({**json.loads(meta.read_text()), "name": meta.parent.name, "path": meta.parent / "data"})
+            except (OSError, ValueError):
+                continue
+        return sorted(found, key=lambda b: b["end"])
+
+    def take_in_background(self, server: Server, on_done=None) -> None:
+        """:meth:`take` in a thread; :meth:`wait` waits for it."""
+        self._idle.clear()
+
+        def run():
+            try:
+                backup = self.take(server)
+                if on_done is not None:
+                    on_done(backup)
+            except Exception:
+                if self.dir.exists() and server.pid:
+                    log.exception("%s: base backup failed", server.owner)
+            finally:
+                self._idle.set()
+
+        threading.Thread(target=run, name=f"localcloud-backup-{server.name}", daemon=True).start()
+
+    def wait(self, timeout: float = 120.0) -> None:
+        self._idle.wait(timeout)
+
+    def take(self, server: Server) -> dict:
+        """A base backup of the cluster's primary ``server`` (its WAL from the archive). Returns its description."""
+        with self._lock:
+            self._idle.clear()
+            try:
+                name = f"{time.time():.6f}"
+                directory = self.plane.mkdir(self.base / name)
+                started = time.time()
+                self.plane.base_backup(server, directory / "data", with_wal=False)
+                label = (directory / "data" / "backup_label").read_text()
+                wal = next(line for line in label.splitlines() if line.startswith("START WAL LOCATION"))
+                backup = {"start": started, "end": time.time(), "wal": wal.rsplit("file ", 1)[1].rstrip(")")}
+                self.plane.write(directory / "backup.json", json.dumps(backup), 0o644)
+            finally:
+                self._idle.set()
+        return {**backup, "name": name, "path": directory / "data"}
+
+    def remove_backup(self, name: str) -> None:
+        shutil.rmtree(self.base / name, ignore_errors=True)
+
+    # -- what it can reach
+    def earliest(self) -> float | None:
+        """The earliest point in time the archive can restore to: the end of its oldest base backup (its first
+        consistent point); None before the first base backup."""
+        backups = self.backups()
+        return backups[0]["end"] if backups else None
+
+    def latest(self, primary: Server | None, max_age: float = 0.0) -> float | None:
+        """The latest point in time the archive holds: the archive time of its newest segment or, when the primary
+        committed nothing since, now. ``max_age``: a value computed at most that many seconds ago will do (one psql
+        call each)."""
+        cached = self._latest_cache
+        if cached is not None and time.monotonic() - cached[0] <= max_age:
+            return cached[1]
+        newest = None
+        for path in self.wal.iterdir():
+            if _is_segment(path.name) or path.name.endswith(".partial"):
+                with contextlib.suppress(OSError):
+                    newest = max(newest or 0.0, path.stat().st_mtime)
+        if newest is not None and primary is not None and primary.pid and self._quiet_since(primary, newest):
+            newest = time.time()
+        if newest is not None:
+            self._latest_cache = (time.monotonic(), newest)
+        return newest
+
+    def _quiet_since(self, primary: Server, archived_at: float) -> bool:
+        """Nothing committed since the newest archived segment (its archive time ``archived_at``): the last commit
+        (track_commit_timestamp) is older. What an idle primary still writes (running-xacts records every 15 s, a
+        checkpoint) holds no data and does not make archive_timeout switch segments."""
+        try:
+            value = primary.admin("SELECT extract(epoch FROM (pg_last_committed_xact()).timestamp);").strip()
+            return bool(value) and float(value) + QUIET_MARGIN < archived_at
+        except (RuntimeError, ValueError):
+            return False
+
+    # -- retention
+    def prune(self, retention_days: float, now: float | None = None) -> list[str]:
+        """Remove what the retention period (``retention_days`` back from ``now``) no longer needs: the base backups
+        older than the newest one that ended at or before its start (that one still reaches every point of the
+        period; without one the oldest stays) and the WAL older than the oldest kept backup needs. Returns the
+        removed backups' names."""
+        now = time.time() if now is None else now
+        backups = self.backups()
+        horizon = now - retention_days * 86400
+        covering = [i for i, b in enumerate(backups) if b["end"] <= horizon]
+        old = backups[: covering[-1]] if covering else []
+        for backup in old:
+            self.remove_backup(backup["name"])
+        kept = backups[len(old) :]
+        if kept:
+            # pg_archivecleanup removes the segments before this one (any timeline), keeps history files
+            self.plane.run(str(PG_BIN / "pg_archivecleanup"), str(self.wal), kept[0]["wal"])
+        return [b["name"] for b in old]
+
+    def shift(self, seconds: float) -> None:
+        """Pretend everything in the archive happened ``seconds`` earlier (tests of the retention period)."""
+        for backup in self.backups():
+            meta = self.base / backup["name"] / "backup.json"
+            data = {key: backup[key] for key in ("start", "end", "wal")}
+            data["start"] -= seconds
+            data["end"] -= seconds
+            self.plane.write(meta, json.dumps(data), 0o644)
+        for path in self.wal.iterdir():
+            with contextlib.suppress(OSError):
+                stat = path.stat()
+                os.utime(path, (stat.st_atime - seconds, stat.st_mtime - seconds))
+        self._latest_cache = None
+
+    def size(self) -> int:
+        return sum(p.stat().st_size for p in self.dir.rglob("*") if p.is_file() and not p.is_symlink())
+
+    def remove(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def _bindable(address: str, port: int) -> bool:

@@ -50,7 +50,8 @@ def fault_config_from_env() -> dict:
 
 
 class ControlApp:
-    """``/_localcloud/*``: health, request log, fault and latency rules, the timing model, the CA. Else -> AWS."""
+    """``/_localcloud/*``: health, request log, fault and latency rules, the timing model, the CA, base backups (POST
+    ``backup``). Else -> AWS."""
 
     def __init__(self, app):
         self.app = app
@@ -81,6 +82,13 @@ class ControlApp:
                 return _answer(start_response, "400 Bad Request", {"error": str(exc)})
         elif name == "fault-stats":
             result = ctl["random_faults"].describe()
+        elif name == "backup" and method == "POST":
+            from .hooks import backups
+
+            try:
+                result = backups.control(json.loads(body or b"{}"))
+            except (TypeError, ValueError) as exc:
+                return _answer(start_response, "400 Bad Request", {"error": str(exc)})
         elif name == "timing":
             from . import timing
 

@@ -188,6 +188,12 @@ class LocalCloud:
         """``GET /_localcloud/fault-stats``: the random-fault settings and what was injected, per kind and service."""
         return self._control("fault-stats")
 
+    def backup(self, cluster: str, region: str = DEFAULT_REGION, shift_seconds: float = 0) -> dict:
+        """``POST /_localcloud/backup``: an automated backup of the cluster now (a base backup, an automated snapshot,
+        pruning by its retention period), after pretending its archive is ``shift_seconds`` older. Returns the
+        archive's base backups, WAL files, earliest and latest restorable times (epoch seconds) and size."""
+        return self._control("backup", {"cluster": cluster, "region": region, "shift_seconds": shift_seconds})
+
     def _repo(self) -> Path:
         if self.repo is None:
             raise AssertionError("this local cloud has no repository to run playbooks from")

@@ -42,7 +42,8 @@ STEPS = (
     ("delete again", "absent", False),
 )
 # Fields that move on their own, on AWS too (LastAccessedDate: reading the secret, the witness's read included).
-CLOCKS = ("ResponseMetadata", "LatestRestorableTime", "LastAccessedDate")
+# fields that move with time on AWS too (EarliestRestorableTime: the first backup, then the retention period)
+CLOCKS = ("ResponseMetadata", "EarliestRestorableTime", "LatestRestorableTime", "LastAccessedDate")
 
 
 @dataclass

@@ -10,6 +10,9 @@
   rewritten. Every server's certificate names its cluster's endpoint addresses too.
 * Failover (gap 40): FailoverDBCluster, RebootDBInstance ForceFailover on the writer and deleting the writer
   promote a reader's standby behind the unchanged writer endpoint; the old writer comes back as a reader.
+* Backups (gap 41, :mod:`.backups`): every server archives its WAL to its cluster's archive, base backups and
+  snapshots are real, and the point-in-time and snapshot restores start their cluster's primary through
+  :func:`launch_primary`, the code path of CreateDBCluster.
 * ``rds.force_ssl`` of the cluster parameter group decides whether plaintext is rejected (pg_hba); an
   after-hook re-applies it after every successful cluster-parameter-group or ModifyDBCluster call
   (ResetDBClusterParameterGroup, answered by the catalogue's before-hook, included).
@@ -283,27 +286,51 @@ def start_primary(env: Envelope, body: bytes) -> bytes | None:
     # ManageMasterUserPassword: the password RDS generates goes into the managed secret (moto put a fixed one there,
     # with the user "admin"), so that the secret logs in, as on AWS.
     password = env.param("MasterUserPassword") or managed_password(cluster)
-    started = time.monotonic()
-    proxies = None
-    try:
-        proxies = _open_endpoints(plane, cluster)
-        server, replication_password = plane.create_primary(
-            owner=f"cluster {cluster.db_cluster_identifier}",
-            port=int(cluster.port),
+
+    def create(**common):
+        return plane.create_primary(
             master_user=cluster.master_username,
             master_password=password,
             database=env.param("DatabaseName"),
-            force_ssl=_force_ssl(env.region, cluster),
-            settings=engine_settings(env.region, cluster),
+            **common,
+        )
+
+    if launch_primary(env.region, cluster, create) is None:
+        return None
+    return _rewrite(_rewrite(body, old_writer, cluster.endpoint), old_reader, cluster.reader_endpoint)
+
+
+def launch_primary(region: str, cluster, create) -> postgres.Server | None:
+    """The cluster's primary, as every primary starts (CreateDBCluster, the restores of gap 41): the writer and reader
+    endpoint proxies, then ``create(owner=, port=, force_ssl=, settings=, endpoint_addresses=, archive=)`` -> (server,
+    replication password) with the cluster's port, parameter group (rds.force_ssl, ENGINE_SETTINGS) and WAL archive;
+    registered as the cluster's primary, its first base backup started (:mod:`.backups`). None when it fails (the
+    cluster stays control plane only)."""
+    from . import backups
+
+    plane = _PLANE
+    started = time.monotonic()
+    proxies = archive = None
+    try:
+        proxies = _open_endpoints(plane, cluster)
+        archive = backups.new_archive(plane, cluster)
+        server, replication_password = create(
+            owner=f"cluster {cluster.db_cluster_identifier}",
+            port=int(cluster.port),
+            force_ssl=_force_ssl(region, cluster),
+            settings=engine_settings(region, cluster),
             endpoint_addresses=(proxies["writer"].address, proxies["reader"].address),
+            archive=archive.wal,
         )
     except Exception:
         log.exception("cluster %s: no PostgreSQL primary, control plane only", cluster.db_cluster_identifier)
         if proxies:
             _close_endpoints(cluster)
+        if archive is not None:
+            backups.drop_archive(cluster)
         return None
     with _LOCK:
-        _ENTRIES.append(_Entry(server, env.region, cluster, replication_password=replication_password))
+        _ENTRIES.append(_Entry(server, region, cluster, replication_password=replication_password))
     setattr(cluster, PRIMARY, server)
     log.info(
         "cluster %s: primary on %s:%s, endpoints %s (writer) and %s (reader) (%.2fs)",
@@ -314,7 +341,8 @@ def start_primary(env: Envelope, body: bytes) -> bytes | None:
         cluster.reader_endpoint,
         time.monotonic() - started,
     )
-    return _rewrite(_rewrite(body, old_writer, cluster.endpoint), old_reader, cluster.reader_endpoint)
+    backups.primary_started(region, cluster, server)
+    return server
 
 
 # --------------------------------------------------------------------------------------------- endpoints
@@ -673,13 +701,23 @@ def _switch_servers(cluster, target, old_writer, old_writer_goes: bool) -> None:
 def failover_cluster(env: Envelope, body: bytes) -> None:
     """Gap 40: FailoverDBCluster changes the writer (moto answered and changed nothing): the named reader, or the
     available one with the best promotion tier, becomes the writer; the data plane promotes its PostgreSQL standby
-    behind the unchanged writer endpoint and brings the old writer back as a reader."""
+    behind the unchanged writer endpoint and brings the old writer back as a reader. moto itself moves the writer
+    flag to its first available reader: that is undone first (the before-hook noted the writer), so that the target
+    is the data plane's choice and the promoted server is a standby."""
     cluster = _cluster(env.region, env.param("DBClusterIdentifier"))
     if cluster is None:
         return
+    writer = _FAILOVER_WRITERS.pop((env.region, cluster.db_cluster_identifier.lower()), None)
+    if writer is not None and any(m is writer for m in cluster._members):
+        # moto moved IsClusterWriter itself (to its first available reader): undo, the data plane decides
+        for member in cluster._members:
+            member.is_cluster_writer = member is writer
     target = _failover_target(cluster, env.param("TargetDBInstanceIdentifier"))
     if target is not None:
         fail_over(cluster, target)
+
+
+_FAILOVER_WRITERS: dict[tuple[str, str], object] = {}
 
 
 @before("rds", "FailoverDBCluster")
@@ -688,6 +726,9 @@ def refuse_failover_to_a_stranger(env: Envelope) -> None:
     from ..errors import AwsError
 
     cluster = _cluster(env.region, env.param("DBClusterIdentifier"))
+    if cluster is not None:  # the writer before moto changes it (see failover_cluster)
+        writer = next((m for m in cluster._members if m.is_cluster_writer), None)
+        _FAILOVER_WRITERS[(env.region, cluster.db_cluster_identifier.lower())] = writer
     wanted = (env.param("TargetDBInstanceIdentifier") or "").lower()
     if cluster is None or not wanted:
         return
@@ -727,3 +768,6 @@ def fail_over_deleted_writer(env: Envelope, body: bytes) -> None:
     if target is None:
         return
     fail_over(cluster, target, old_writer_goes=True)
+
+
+from . import backups as _backups  # noqa: E402, F401 - registers gap 41's hooks (snapshots, point-in-time restore)
