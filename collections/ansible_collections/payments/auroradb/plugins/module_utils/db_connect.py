@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import struct
 
 try:
     import pg8000.native
@@ -29,6 +30,54 @@ def tcp_probe(timeout):
                 return None
         except OSError as e:
             return str(e) or e.__class__.__name__
+
+    return probe
+
+
+# PostgreSQL's SSLRequest: length 8, then the code 80877103; the server answers one byte, S (TLS next) or N.
+SSL_REQUEST = struct.pack("!ii", 8, 80877103)
+
+
+def ssl_request_probe(timeout):
+    """probe(host, port) -> None when a PostgreSQL server answers the SSLRequest with S or N, else why not.
+
+    More than a TCP connect: a proxy in front of a server that is down (Aurora's endpoint during a failover, the local
+    cloud's endpoint while suspended) may accept the connection and close it without a byte."""
+
+    def probe(host, port):
+        try:
+            with socket.create_connection((host, port), timeout=timeout) as sock:
+                sock.settimeout(timeout)
+                sock.sendall(SSL_REQUEST)
+                answer = sock.recv(1)
+        except OSError as e:
+            return str(e) or e.__class__.__name__
+        if answer in (b"S", b"N"):
+            return None
+        return f"no PostgreSQL answer to the SSLRequest (got {answer!r})"
+
+    return probe
+
+
+def writable_primary_probe(connect):
+    """probe(host, port) -> None when a TLS login (``connect(host, port, tls=True)``) reaches a server that is not in
+    recovery (a writable primary), else why not."""
+
+    def probe(host, port):
+        try:
+            conn = connect(host, port, True)
+        except Exception as e:  # pylint: disable=broad-except
+            return str(e) or e.__class__.__name__
+        try:
+            in_recovery = conn.run("SELECT pg_is_in_recovery()")[0][0]
+        except Exception as e:  # pylint: disable=broad-except
+            return str(e) or e.__class__.__name__
+        finally:
+            try:
+                conn.close()
+            except Exception:  # pylint: disable=broad-except  # noqa: S110 - the answer is already known
+                pass
+        return "the server is in recovery (a reader), not a writable primary" if in_recovery else None
 
     return probe
 

@@ -79,6 +79,13 @@ SETTINGS_SPEC = dict(
     rotation_enabled=dict(type="bool"),
     snapshot_name=dict(type="str"),
     snapshot_keep=dict(type="int"),
+    failover_target=dict(type="str"),
+    failover_probe_interval=dict(type="float"),
+    failover_timeout=dict(type="int"),
+    restore_source=dict(type="str"),
+    restore_time=dict(type="str"),
+    restore_snapshot=dict(type="str"),
+    restore_type=dict(type="str"),
 )
 
 # The variables themselves (see validation.declared_variables and check_variable_names).

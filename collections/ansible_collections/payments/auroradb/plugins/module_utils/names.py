@@ -180,6 +180,7 @@ def build_plan(settings):
     * db_port: db_port
     * protected: protected (a teardown then disables deletion protection and takes a final snapshot)
     * env_suffix with reader_count: instances, with their zones (availability_zones, else the region's)
+    * restore_source (restore.yml): restore, the source cluster and the time or snapshot
     """
     plan = {}
     suffix = settings.get("env_suffix")
@@ -202,7 +203,22 @@ def build_plan(settings):
         plan["protected"] = bool(settings["protected"])
     if suffix is not None and reader_count is not None and plan.get("availability_zones"):
         plan["instances"] = instances(suffix, plan["availability_zones"], reader_count)
+    if settings.get("restore_source"):
+        plan["restore"] = restore_plan(settings)
     return plan
+
+
+def restore_plan(settings):
+    """playbooks/restore.yml: the source environment's cluster and what of it is restored (settings validated)."""
+    restore_time = str(settings.get("restore_time") or "")
+    snapshot = settings.get("restore_snapshot") or ""
+    return {
+        "source_cluster": derive_names(settings["restore_source"])["cluster"],
+        "time": restore_time,
+        "snapshot": snapshot,
+        "type": settings.get("restore_type") or "full-copy",
+        "kind": "snapshot" if snapshot else "latest" if restore_time.lower() == "latest" else "time",
+    }
 
 
 def principal_arn(caller_arn: str) -> str:

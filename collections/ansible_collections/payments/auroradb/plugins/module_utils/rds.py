@@ -83,6 +83,7 @@ class AuroraDbRDSErrorHandler(RDSErrorHandler):
                 "DBInstanceNotFoundFault",
                 "DBParameterGroupNotFound",
                 "DBParameterGroupNotFoundFault",
+                "DBClusterSnapshotNotFoundFault",
                 "SubscriptionNotFound",
                 "SubscriptionNotFoundFault",
             ]
@@ -386,10 +387,11 @@ def modify_log_exports(
 
 
 def master_user_secret_change(
-    cluster: dict[str, Any], managed: bool, kms_key_id: str | None, password: str | None
+    cluster: dict[str, Any], managed: bool, kms_key_id: str | None, password: str | None, reset: bool = False
 ) -> dict[str, Any]:
     """The ModifyDBCluster settings that make RDS manage the master password (``managed``) or stop managing it:
     empty when the cluster is already as wanted. Raises ValueError when stopping needs a ``password`` not given.
+    ``reset`` (not ``managed``): set ``password`` anyway (a restored cluster takes its environment's password).
 
     RDS cannot change the key of a secret it already manages (ModifyDBCluster's MasterUserSecretKmsKeyId applies
     only while turning management on), so a different key on a managed secret is not a change here.
@@ -404,6 +406,10 @@ def master_user_secret_change(
         if not password:
             raise ValueError("a new master password is required to stop RDS managing it (RDS deletes its secret)")
         return {"ManageMasterUserPassword": False, "MasterUserPassword": password}
+    if not managed and reset:
+        if not password:
+            raise ValueError("a master password is required to reset it")
+        return {"MasterUserPassword": password}
     return {}
 
 
@@ -541,6 +547,18 @@ def modify_engine_version(client, cluster_identifier: str, version: str) -> dict
     return answer["DBCluster"]
 
 
+# -- Failover (playbooks/failover.yml) ---------------------------------------------------------------------------
+
+
+@AuroraDbRDSErrorHandler.common_error_handler("fail over DB cluster {cluster_identifier}")
+def failover_cluster(client, cluster_identifier: str, target: str | None = None) -> dict[str, Any]:
+    """FailoverDBCluster: ``target`` (a reader of the cluster) becomes the writer; without one RDS chooses."""
+    kwargs = {"DBClusterIdentifier": cluster_identifier}
+    if target:
+        kwargs["TargetDBInstanceIdentifier"] = target
+    return client.failover_db_cluster(aws_retry=True, **kwargs)["DBCluster"]
+
+
 # -- Snapshots and subnet groups (read only) --------------------------------------------------------------------
 
 
@@ -585,3 +603,25 @@ def snapshots_to_prune(snapshots: list[dict[str, Any]], keep: int, kind: str) ->
 @AuroraDbRDSErrorHandler.common_error_handler("delete DB cluster snapshot {identifier}")
 def delete_cluster_snapshot(client, identifier: str) -> None:
     client.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=identifier, aws_retry=True)
+
+
+# -- Restores (playbooks/restore.yml) ----------------------------------------------------------------------------
+
+
+@AuroraDbRDSErrorHandler.list_error_handler("describe DB cluster snapshot {identifier}", None)
+def describe_cluster_snapshot(client, identifier: str) -> dict[str, Any] | None:
+    """The DescribeDBClusterSnapshots entry of ``identifier`` (manual, automated or shared), or None."""
+    found = client.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=identifier, aws_retry=True)
+    return (found.get("DBClusterSnapshots") or [None])[0]
+
+
+@AuroraDbRDSErrorHandler.common_error_handler("restore DB cluster {cluster_identifier} from a snapshot")
+def restore_cluster_from_snapshot(client, cluster_identifier: str, request: dict[str, Any]) -> dict[str, Any]:
+    """RestoreDBClusterFromSnapshot with ``request`` (restore.restore_request); the new cluster as RDS answers."""
+    return client.restore_db_cluster_from_snapshot(aws_retry=True, **request)["DBCluster"]
+
+
+@AuroraDbRDSErrorHandler.common_error_handler("restore DB cluster {cluster_identifier} to a point in time")
+def restore_cluster_to_point_in_time(client, cluster_identifier: str, request: dict[str, Any]) -> dict[str, Any]:
+    """RestoreDBClusterToPointInTime with ``request`` (restore.restore_request); the new cluster as RDS answers."""
+    return client.restore_db_cluster_to_point_in_time(aws_retry=True, **request)["DBCluster"]

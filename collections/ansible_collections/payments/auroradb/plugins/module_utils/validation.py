@@ -20,6 +20,8 @@ import ipaddress
 import re
 import unicodedata
 
+from ansible_collections.payments.auroradb.plugins.module_utils import restore as restore_plan
+
 # Names, tags and the plan live in names.py; imported here for the checks, and NAME_TEMPLATES and derive_names
 # for callers that still import them from this module.
 from ansible_collections.payments.auroradb.plugins.module_utils.names import (  # noqa: F401 pylint: disable=unused-import
@@ -91,10 +93,17 @@ VARIABLES = {
     "rotation_enabled": "auroradb_secret_rotation_enabled",
     "snapshot_name": "auroradb_snapshot_name",
     "snapshot_keep": "auroradb_snapshot_keep",
+    "failover_target": "auroradb_failover_target",
+    "failover_probe_interval": "auroradb_failover_probe_interval",
+    "failover_timeout": "auroradb_failover_timeout",
+    "restore_source": "auroradb_restore_source",
+    "restore_time": "auroradb_restore_time",
+    "restore_snapshot": "auroradb_restore_snapshot",
+    "restore_type": "auroradb_restore_type",
 }
 
 # Options that only give context to the checks of others (the opt-in for public CIDRs is checked with them).
-CONTEXT_OPTIONS = ("db_allow_public_cidrs", "rotation_enabled")
+CONTEXT_OPTIONS = ("db_allow_public_cidrs", "rotation_enabled", "restore_time", "restore_snapshot", "restore_type")
 # auroradb_secret_mode: who owns the master password.
 SECRET_MODES = ("rotation_function", "rds_managed")
 
@@ -614,6 +623,69 @@ def check_snapshot_keep(value):
     if _is_int(value) and value >= -1:
         return []
     return [_problem(option, "must be how many manual snapshots to keep, 0 or more (-1 or unset: all)", value)]
+
+
+# An automated snapshot's identifier carries RDS's prefix: rds:<cluster>-<YYYY-MM-DD-HH-MM>.
+RESTORE_SNAPSHOT_RE = re.compile(r"(?:rds:)?[A-Za-z](?:-?[A-Za-z0-9])*")
+
+
+def check_restore(source, restore_time, snapshot, restore_type, env_suffix):
+    """playbooks/restore.yml: another environment's suffix, and exactly one of a time (ISO 8601 UTC or latest) and a
+    snapshot identifier; a clone (copy-on-write) is of the latest time. Whether the time lies in the source's
+    restorable window is AWS's to say (payments.auroradb.aurora_restore asks it before any change)."""
+    if not source:
+        return [_problem("restore_source", "must name the environment (its suffix) whose backups are restored", source)]
+    problems = [p.replace(_var("env_suffix"), _var("restore_source"), 1) for p in check_env_suffix(source)]
+    if source == env_suffix:
+        problems.append(
+            _problem(
+                "restore_source",
+                "must be another environment than env_suffix: a restore builds a new environment next to its source",
+                source,
+            )
+        )
+    snapshot, restore_time = snapshot or "", "" if restore_time is None else str(restore_time)
+    if snapshot and not (len(snapshot) <= MAX_SNAPSHOT_NAME + 4 and RESTORE_SNAPSHOT_RE.fullmatch(snapshot)):
+        problems.append(_problem("restore_snapshot", "must be a DB cluster snapshot identifier", snapshot))
+    try:
+        restore_plan.restore_kind(restore_time, snapshot, restore_type or "full-copy")
+    except restore_plan.RestoreSettingError as e:
+        value = {"time": restore_time, "snapshot": snapshot, "type": restore_type}[e.option]
+        problems.append(_problem(f"restore_{e.option}", str(e), value))
+    return problems
+
+
+# DB instance identifiers: a letter, then letters, digits and single hyphens, no trailing hyphen, at most 63.
+INSTANCE_ID_RE = re.compile(r"[A-Za-z](?:-?[A-Za-z0-9])*")
+MAX_INSTANCE_ID = 63
+
+
+def check_failover_target(value):
+    """playbooks/failover.yml's target (empty: RDS chooses); whether it is a reader of the cluster is AWS's to say."""
+    option = "failover_target"
+    if value == "" or (isinstance(value, str) and len(value) <= MAX_INSTANCE_ID and INSTANCE_ID_RE.fullmatch(value)):
+        return []
+    return [
+        _problem(
+            option,
+            "must be empty (RDS chooses) or a DB instance identifier of one of the cluster's readers: a letter, then "
+            f"letters, digits and single hyphens, no hyphen at the end, at most {MAX_INSTANCE_ID} characters, like "
+            "payment-db-cluster-<suffix>-reader1",
+            value,
+        )
+    ]
+
+
+def check_failover_probe_interval(value):
+    option = "failover_probe_interval"
+    if _is_number(value) and 0.05 <= value <= 10:
+        return []
+    return [_problem(option, "must be the seconds between two probes of the writer endpoint, from 0.05 to 10", value)]
+
+
+def check_failover_timeout(value):
+    # Aurora reports a failover within a minute or two; an hour covers a cluster that is slow to settle.
+    return _int_range("failover_timeout", value, 60, 3600, " (seconds to wait for the new writer)")
 
 
 def check_secret_description(value):
@@ -1162,6 +1234,9 @@ _SINGLE_CHECKS = (
     ("secret_description", check_secret_description),
     ("snapshot_name", check_snapshot_name),
     ("snapshot_keep", check_snapshot_keep),
+    ("failover_target", check_failover_target),
+    ("failover_probe_interval", check_failover_probe_interval),
+    ("failover_timeout", check_failover_timeout),
     ("secret_connection", check_secret_connection),
     ("rotation_wait_seconds", check_rotation_wait_seconds),
     ("period_seconds", check_period_seconds),
@@ -1219,6 +1294,16 @@ def validate(settings):
         run(option, check)
     if "backup_window" in given and "maintenance_window" in given:
         problems.extend(check_windows_overlap(given["backup_window"], given["maintenance_window"]))
+    if "restore_source" in given:
+        problems.extend(
+            check_restore(
+                given["restore_source"],
+                given.get("restore_time"),
+                given.get("restore_snapshot"),
+                given.get("restore_type"),
+                given.get("env_suffix"),
+            )
+        )
     if given.get("state") == "absent" and given.get("protected"):
         problems.extend(check_destroy_confirmed(given.get("confirm_destroy") or "", given.get("env_suffix")))
     return problems

@@ -20,6 +20,8 @@ description:
     with a one-time random password and hands it to RDS with this module once the cluster is available.
   - With O(managed=false) on a cluster whose password RDS manages, sets O(master_user_password) and RDS deletes its
     secret.
+  - With O(reset_password=true) and O(managed=false), sets O(master_user_password) also on a cluster whose password
+    RDS does not manage (a cluster restored from another environment's backups takes its own environment's password).
   - RDS cannot change the key of a secret it already manages; a different O(kms_key_id) is then reported as a
     warning and in RV(kms_key_id), not changed.
   - Supports check mode and diff mode.
@@ -40,6 +42,10 @@ options:
   master_user_password:
     description: The master password to set when management is turned off (O(managed=false)); required then.
     type: str
+  reset_password:
+    description: With O(managed=false), set O(master_user_password) even when RDS does not manage the password.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -96,7 +102,9 @@ def ensure(module, client):
     if cluster is None:
         raise AuroraDbError(f"DB cluster {name} does not exist; create it first (amazon.aws.rds_cluster)")
     try:
-        change = rds.master_user_secret_change(cluster, managed, key, params["master_user_password"])
+        change = rds.master_user_secret_change(
+            cluster, managed, key, params["master_user_password"], params["reset_password"]
+        )
     except ValueError as e:
         raise AuroraDbError(f"DB cluster {name}: master_user_password is required: {e}") from None
     before = cluster.get("MasterUserSecret") or {}
@@ -133,6 +141,7 @@ def main():
             managed=dict(type="bool", required=True),
             kms_key_id=dict(type="str", no_log=False),
             master_user_password=dict(type="str", no_log=True),
+            reset_password=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )

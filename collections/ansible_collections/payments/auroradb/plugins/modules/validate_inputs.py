@@ -306,6 +306,42 @@ options:
   snapshot_keep:
     description: C(auroradb_snapshot_keep) - manual snapshots to keep, 0 or more; -1 keeps them all.
     type: int
+  failover_target:
+    description:
+      - C(auroradb_failover_target) - empty (RDS chooses) or a DB instance identifier (a letter, then letters, digits
+        and single hyphens, at most 63). Whether it is an available reader of the cluster is checked by
+        M(payments.auroradb.aurora_failover).
+    type: str
+    version_added: 0.3.0
+  failover_probe_interval:
+    description: C(auroradb_failover_probe_interval) - seconds between two probes of the writer endpoint, 0.05 to 10.
+    type: float
+    version_added: 0.3.0
+  failover_timeout:
+    description: C(auroradb_failover_timeout) - seconds to wait for the new writer, 60 to 3600.
+    type: int
+    version_added: 0.3.0
+  restore_source:
+    description:
+      - C(auroradb_restore_source) - the suffix of the environment whose cluster's backups are restored
+        (C(playbooks/restore.yml)); another environment than O(env_suffix). With it, O(restore_time),
+        O(restore_snapshot) and O(restore_type) are checked together, and RV(plan.restore) is returned.
+    type: str
+    version_added: 0.3.0
+  restore_time:
+    description:
+      - C(auroradb_restore_time) - a UTC time in ISO 8601 form (C(2026-12-03T07:45:00Z)) or C(latest); exactly one
+        of this and O(restore_snapshot).
+    type: str
+    version_added: 0.3.0
+  restore_snapshot:
+    description: C(auroradb_restore_snapshot) - a DB cluster snapshot identifier of the source's cluster.
+    type: str
+    version_added: 0.3.0
+  restore_type:
+    description: C(auroradb_restore_type) - C(full-copy), or C(copy-on-write) (a clone, with O(restore_time=latest)).
+    type: str
+    version_added: 0.3.0
   argument_specs:
     description:
       - The parsed C(meta/argument_specs.yml) of every role; their options (all entry points) are the variables
@@ -511,6 +547,13 @@ plan:
       type: list
       elements: dict
       sample: [{id: payment-db-cluster-dev-writer, role: writer, availability_zone: us-east-1a, promotion_tier: 0}]
+    restore:
+      description:
+        - With O(restore_source) - the source environment's cluster (C(source_cluster)), C(time), C(snapshot),
+          C(type) and C(kind) (C(time), C(latest) or C(snapshot)).
+      type: dict
+      sample: {source_cluster: payment-db-cluster-prod, time: "2026-12-03T07:45:00Z", snapshot: "", type: full-copy,
+               kind: time}
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -83,6 +83,14 @@ GOOD = {
     "rotation_enabled": True,
     "snapshot_name": "",
     "snapshot_keep": -1,
+    "failover_target": "",
+    "failover_probe_interval": 0.2,
+    "failover_timeout": 900,
+    # restore.yml's settings (its role's defaults name no source: restore.yml refuses that, see below)
+    "restore_source": "prod",
+    "restore_time": "latest",
+    "restore_snapshot": "",
+    "restore_type": "full-copy",
 }
 
 
@@ -741,3 +749,59 @@ def test_snapshot_names_aws_refuses(name):
 @pytest.mark.parametrize(("keep", "refused"), [(0, False), (3, False), (-1, False), (-2, True), ("3", True)])
 def test_snapshot_keep(keep, refused):
     assert bool(problems_with(snapshot_keep=keep)) is refused
+
+
+@pytest.mark.parametrize("target", ["", "payment-db-cluster-dev-reader1", "a", "x" * 63])
+def test_failover_targets_that_look_like_instances(target):
+    assert problems_with(failover_target=target) == []
+
+
+@pytest.mark.parametrize("target", ["1-reader", "double--hyphen", "reader-", "under_score", "x" * 64, "a b"])
+def test_failover_targets_that_cannot_be_instances(target):
+    (problem,) = problems_with(failover_target=target)
+    assert problem.startswith("auroradb_failover_target: must be empty (RDS chooses) or a DB instance identifier")
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "refused"),
+    [
+        ("failover_probe_interval", 0.05, False),
+        ("failover_probe_interval", 1, False),
+        ("failover_probe_interval", 0, True),
+        ("failover_probe_interval", 11, True),
+        ("failover_timeout", 60, False),
+        ("failover_timeout", 59, True),
+        ("failover_timeout", 3601, True),
+        ("failover_timeout", 1.5, True),
+    ],
+)
+def test_failover_probe_interval_and_timeout(setting, value, refused):
+    assert bool(problems_with(**{setting: value})) is refused
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"restore_time": "2026-12-03T07:45:00Z"}, []),
+        ({"restore_time": "", "restore_snapshot": "payment-db-manual-prod-20261203074500"}, []),
+        ({"restore_time": "", "restore_snapshot": "rds:payment-db-cluster-prod-2026-12-03-03-00"}, []),
+        ({"restore_type": "copy-on-write"}, []),
+        ({"restore_source": ""}, ["auroradb_restore_source: must name the environment"]),
+        ({"restore_source": "dev"}, ["auroradb_restore_source: must be another environment than env_suffix"]),
+        ({"restore_source": "9prod"}, ["auroradb_restore_source: must start with a lowercase letter"]),
+        ({"restore_time": "yesterday"}, ["auroradb_restore_time: 'yesterday' is not a UTC time in ISO 8601 form"]),
+        ({"restore_time": "2026-12-03T08:45:00+01:00"}, ["auroradb_restore_time: "]),
+        ({"restore_time": ""}, ["auroradb_restore_time: give exactly one of a restore time"]),
+        ({"restore_snapshot": "s1"}, ["auroradb_restore_time: give exactly one of a restore time"]),
+        ({"restore_time": "", "restore_snapshot": "1-bad--"}, ["auroradb_restore_snapshot: must be a DB cluster"]),
+        (
+            {"restore_time": "2026-12-03T07:45:00Z", "restore_type": "copy-on-write"},
+            ["auroradb_restore_type: a copy-on-write clone is of the latest restorable time"],
+        ),
+        ({"restore_type": "sideways"}, ["auroradb_restore_type: restore type 'sideways' is not one of"]),
+    ],
+)
+def test_restore_settings(overrides, expected):
+    found = problems_with(**overrides)
+    assert len(found) == len(expected), found
+    assert all(problem.startswith(start) for problem, start in zip(found, expected, strict=True)), found

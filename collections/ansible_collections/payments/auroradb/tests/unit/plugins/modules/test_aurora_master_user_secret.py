@@ -25,6 +25,7 @@ class FakeModule:
             "managed": True,
             "kms_key_id": KEY,
             "master_user_password": None,
+            "reset_password": False,
             **params,
         }
 
@@ -112,6 +113,24 @@ def test_turning_management_off_needs_a_password(aws):
     described(stub, managed_secret())
     with pytest.raises(AuroraDbError, match="master_user_password is required"):
         mod.ensure(FakeModule(managed=False), client)
+
+
+def test_a_restored_cluster_is_given_the_environments_password(aws):
+    """restore.yml: the cluster holds the source's password; reset_password sets this environment's (RDS does not
+    manage it, so nothing else would)."""
+    client, stub = aws("rds")
+    described(stub)
+    stub.add_response(
+        "modify_db_cluster",
+        {"DBCluster": {"DBClusterIdentifier": CLUSTER}},
+        {"DBClusterIdentifier": CLUSTER, "ApplyImmediately": True, "MasterUserPassword": "s3cretPassw0rd"},
+    )
+    module = FakeModule(managed=False, master_user_password="s3cretPassw0rd", reset_password=True)
+    result = mod.ensure(module, client)
+    assert result["changed"] and "s3cretPassw0rd" not in str(result)
+    # without reset_password the same cluster is left alone
+    described(stub)
+    assert not mod.ensure(FakeModule(managed=False, master_user_password="s3cretPassw0rd"), client)["changed"]
 
 
 def test_missing_cluster_is_an_error(aws):
