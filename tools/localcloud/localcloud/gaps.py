@@ -728,6 +728,14 @@ GAPS += (
         ("hooks.timing:refuse_busy_function",),
         (_TM + "test_lambda_in_a_vpc_is_pending_then_active_and_updates_are_in_progress",),
     ),
+    Gap(
+        "timing-7",
+        "rds",
+        "--timing aws: FailoverDBCluster leaves the cluster failing-over for AWS's failover time, and is refused"
+        " (InvalidDBClusterStateFault) while the cluster is not available",
+        ("hooks.timing:cluster_failing_over", "hooks.timing:refuse_failover_of_a_busy_cluster"),
+        (_TM + "test_engine_upgrade_and_instance_modify",),
+    ),
 )
 
 

@@ -27,6 +27,7 @@ REQUIRED = (
     "rds.instance.delete",
     "rds.cluster.delete",
     "rds.engine.upgrade",
+    "rds.cluster.failover",
     "ec2.nat-gateway.create",
     "ec2.nat-gateway.delete",
     "ec2.vpc-endpoint.create",
@@ -255,7 +256,8 @@ def test_cluster_and_instances_follow_aws_states(timed_cloud):
 
 
 def test_engine_upgrade_and_instance_modify(cloud_in_process, monkeypatch):
-    """In this process (scale 600: an engine upgrade takes 1.5 s): upgrading cluster and members, modifying."""
+    """In this process (scale 600: an engine upgrade takes 1.5 s): upgrading cluster and members, modifying, and a
+    failover (failing-over)."""
     for name, value in (("LOCALCLOUD_TIMING", "aws"), ("LOCALCLOUD_TIME_SCALE", "600")):
         monkeypatch.setenv(name, value)
     rds = cloud_in_process.client("rds")
@@ -283,6 +285,20 @@ def test_engine_upgrade_and_instance_modify(cloud_in_process, monkeypatch):
     assert read() == ("upgrading", "upgrading")
     seen = watch(read, lambda v: v == ("available", "available"))
     assert sequence(seen, 0) == sequence(seen, 1) == ["upgrading", "available"]
+    # timing-7: a failover (to a second member) leaves the cluster failing-over for a while; a second one meanwhile
+    # is refused, as AWS refuses it
+    member(rds, cluster_id, f"{cluster_id}-2")
+    watch(
+        lambda: rds.describe_db_instances(DBInstanceIdentifier=f"{cluster_id}-2")["DBInstances"][0]["DBInstanceStatus"],
+        lambda v: v == "available",
+    )
+    rds.failover_db_cluster(DBClusterIdentifier=cluster_id, TargetDBInstanceIdentifier=f"{cluster_id}-2")
+    assert read()[0] == "failing-over"
+    assert error_code(rds.failover_db_cluster, DBClusterIdentifier=cluster_id) == "InvalidDBClusterStateFault"
+    seen = watch(read, lambda v: v[0] == "available")
+    assert sequence(seen, 0) == ["failing-over", "available"]
+    members = rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]["DBClusterMembers"]
+    assert [m["DBInstanceIdentifier"] for m in members if m["IsClusterWriter"]] == [f"{cluster_id}-2"]
 
 
 # --------------------------------------------------------------------------------------------- EC2

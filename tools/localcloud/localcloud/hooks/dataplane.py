@@ -640,7 +640,7 @@ def fail_over(cluster, target, old_writer_goes: bool = False) -> None:
             if old_writer is not None:
                 old_writer.is_cluster_writer = False
             target.is_cluster_writer = True
-            cluster.status = previous_status if previous_status != "failing-over" else "available"
+            cluster.status = previous_status  # the timing model (timing-7) may keep it failing-over for longer
     log.info(
         "cluster %s: failed over from %s to %s",
         cluster.db_cluster_identifier,

@@ -513,6 +513,31 @@ def cluster_busy(env: Envelope, body: bytes) -> bytes | None:
     return _rewrite_status(body, "Status", "upgrading")
 
 
+@after("rds", "FailoverDBCluster")
+def cluster_failing_over(env: Envelope, body: bytes) -> None:
+    """Timing 7: the cluster is failing-over for AWS's failover time (the data plane switched the servers already,
+    gap 40: the writer endpoint answers again before the API says available, as AWS's DNS follows its own pace)."""
+    cluster = _cluster(env)
+    if model() is None or cluster is None:
+        return
+    key = ("rds-cluster", env.region, cluster.db_cluster_identifier)
+    _READY[key] = _phased(
+        key, "rds.cluster.failover", lambda s: _cluster_status(cluster, s), lambda: _cluster_status(cluster, AVAILABLE)
+    )
+
+
+@before("rds", "FailoverDBCluster")
+def refuse_failover_of_a_busy_cluster(env: Envelope) -> None:
+    """Timing 7: a failover needs an available cluster (AWS: InvalidDBClusterStateFault)."""
+    cluster = _cluster(env)
+    if model() is not None and cluster is not None and cluster.status != AVAILABLE:
+        raise AwsError(
+            "InvalidDBClusterStateFault",
+            f"DbCluster {cluster.db_cluster_identifier} is in {cluster.status} state but expected it to be one of"
+            " available.",
+        )
+
+
 # --------------------------------------------------------------------------------------------- EC2 hooks
 @before("ec2", "ReleaseAddress")
 def refuse_release_of_nat_address(env: Envelope) -> None:
