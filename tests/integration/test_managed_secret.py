@@ -4,7 +4,8 @@ RDS manages the master password: the cluster's MasterUserSecret, encrypted with 
 auroradb_secret_rotation_days, holds the password PostgreSQL accepts; no secret of ours, no rotation function, no
 Secrets Manager endpoint. A second run changes nothing, verify.yml passes (its data plane logs in with the managed
 secret), rotate.yml changes the password in the secret and in PostgreSQL, and the teardown leaves nothing (RDS deletes
-its secret with the cluster).
+its secret with the cluster). A copy-on-write clone of it (restore.yml, issue 14) gets a managed secret of its own,
+under its own key; the source's password does not log in to the clone.
 
     .venv/bin/python -m pytest -q tests/integration/test_managed_secret.py
 """
@@ -87,6 +88,25 @@ def test_rds_managed_password_deploys_logs_in_rotates_and_tears_down(localcloud,
     assert not _login(cloud, endpoint, port, "dbadmin", first["password"])
     for run in (deploy, again, verified, rotated):
         assert first["password"] not in run.stdout + run.stderr and second["password"] not in run.stdout + run.stderr
+
+    # a clone in rds_managed mode (restore.yml, issue 14): RDS manages the clone's password too, in a secret of the
+    # clone's own, under the clone's own key; the clone's data came with the source's password, which no longer logs in
+    clone = suffix + "c"
+    cloned = cloud.playbook(
+        "restore.yml", "-e", f"env_suffix={clone}", *MANAGED, "-e", f"auroradb_restore_source={suffix}",
+        "-e", "auroradb_restore_time=latest", "-e", "auroradb_restore_type=copy-on-write",
+    )  # fmt: skip
+    assert recap(cloned.stdout, HOST)["failed"] == 0, cloned.stdout[-4000:]  # verify.yml passed for the clone
+    (clone_cluster,) = rds.describe_db_clusters(DBClusterIdentifier=f"payment-db-cluster-{clone}")["DBClusters"]
+    clone_key = cloud.client("kms").describe_key(KeyId=f"alias/payment-db-{clone}")["KeyMetadata"]["Arn"]
+    clone_secret = clone_cluster["MasterUserSecret"]
+    assert clone_secret["KmsKeyId"] == clone_key and clone_secret["SecretArn"] != arn
+    clone_password = json.loads(sm.get_secret_value(SecretId=clone_secret["SecretArn"])["SecretString"])["password"]
+    clone_endpoint = clone_cluster["Endpoint"]
+    assert _login(cloud, clone_endpoint, port, "dbadmin", clone_password)
+    assert not _login(cloud, clone_endpoint, port, "dbadmin", second["password"])
+    assert _login(cloud, endpoint, port, "dbadmin", second["password"])  # the source keeps its own
+    cloud.playbook("teardown.yml", "-e", f"env_suffix={clone}", *MANAGED)
 
     cloud.playbook("teardown.yml", *args)
     assert rds.describe_db_clusters(Filters=[{"Name": "db-cluster-id", "Values": [cluster_id]}])["DBClusters"] == []

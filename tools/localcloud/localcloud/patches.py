@@ -167,6 +167,28 @@ def _rds_managed_secret_kept() -> None:
 
 
 @patch
+def _restored_cluster_password_not_managed() -> None:
+    # Gap 41b (RDS): moto's RestoreDBClusterToPointInTime / RestoreDBClusterFromSnapshot copy the source's settings,
+    # ManageMasterUserPassword and the source's MasterUserSecretKmsKeyId included, so a restore of a cluster whose
+    # password RDS manages got a managed secret of its own, encrypted with the *source's* key. Neither restore takes
+    # ManageMasterUserPassword on AWS (RDS manages a password only from CreateDBCluster, ModifyDBCluster or a restore
+    # from S3): the restored cluster's password is the one in its data, until ModifyDBCluster hands it to RDS.
+    from moto.rds.models import RDSBackend
+
+    def unmanaged(original, self, *args, **kwargs):
+        cluster = original(self, *args, **kwargs)
+        if getattr(cluster, "master_user_secret", None) is not None:
+            cluster.master_user_secret.delete_secret()
+            del cluster.master_user_secret
+        if hasattr(cluster, "manage_master_user_password"):
+            cluster.manage_master_user_password = False
+        return cluster
+
+    wrap(RDSBackend, "restore_db_cluster_to_point_in_time", unmanaged)
+    wrap(RDSBackend, "restore_db_cluster_from_snapshot", unmanaged)
+
+
+@patch
 def _lambda_vpc_id_of_its_subnets() -> None:
     # Gap 38 (Lambda): moto answered every function's VpcConfig.VpcId with a fixed "vpc-123abc"; AWS answers the VPC
     # of the function's subnets (a check that the rotation function runs in the stack's VPC read a VPC that does not

@@ -262,3 +262,65 @@ def test_retention_prunes_old_base_backups_and_wal(cloud, ca):
         assert excinfo.value.response["Error"]["Code"] == "InvalidRestoreFault"
     finally:
         rds.delete_db_cluster(DBClusterIdentifier=cluster_id, SkipFinalSnapshot=True)
+
+
+def _managed_login(cloud, ca, cluster_id: str, password: str) -> bool:
+    """Whether ``password`` logs the master user in through the cluster's writer endpoint (False: refused)."""
+    context = ssl.create_default_context(cafile=str(ca))
+    host = _cluster(cloud.client("rds"), cluster_id)["Endpoint"]
+    try:
+        pg8000.native.Connection(
+            USER, host=host, port=5432, password=password, database="postgres", ssl_context=context, timeout=5
+        ).close()
+    except pg8000.native.DatabaseError as exc:
+        assert exc.args[0]["C"] == "28P01", exc
+        return False
+    return True
+
+
+def _secret_password(cloud, arn: str) -> str:
+    return json.loads(cloud.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])["password"]
+
+
+def test_a_restore_of_a_managed_cluster_is_not_managed_until_asked(cloud, ca):
+    """Gap 41b: no restore takes ManageMasterUserPassword on AWS; the restored cluster's password is the source's
+    (in its data), until ModifyDBCluster hands it to RDS with the restored environment's own key."""
+    rds, kms = cloud.client("rds"), cloud.client("kms")
+    source_key, own_key = (kms.create_key()["KeyMetadata"]["Arn"] for _ in range(2))
+    source_id, restored = unique_name("managed-src"), unique_name("managed-restored")
+    rds.create_db_cluster(
+        DBClusterIdentifier=source_id,
+        Engine="aurora-postgresql",
+        EngineVersion="15.4",
+        MasterUsername=USER,
+        ManageMasterUserPassword=True,
+        MasterUserSecretKmsKeyId=source_key,
+    )
+    _add_instance(rds, source_id)
+    _wait_first_backup(rds, source_id)
+    source_password = _secret_password(cloud, _cluster(rds, source_id)["MasterUserSecret"]["SecretArn"])
+    answer = rds.restore_db_cluster_to_point_in_time(
+        DBClusterIdentifier=restored, SourceDBClusterIdentifier=source_id, UseLatestRestorableTime=True
+    )
+    try:
+        assert "MasterUserSecret" not in answer["DBCluster"] and "MasterUserSecret" not in _cluster(rds, restored)
+        _add_instance(rds, restored)
+        assert _managed_login(cloud, ca, restored, source_password)
+        # no second secret under the source's key (moto made one for the restored cluster)
+        secrets = cloud.client("secretsmanager").list_secrets()["SecretList"]
+        under_source_key = [s["ARN"] for s in secrets if source_key.endswith(str(s.get("KmsKeyId")).rsplit("/")[-1])]
+        assert under_source_key == [_cluster(rds, source_id)["MasterUserSecret"]["SecretArn"]]
+        managed = rds.modify_db_cluster(
+            DBClusterIdentifier=restored,
+            ManageMasterUserPassword=True,
+            MasterUserSecretKmsKeyId=own_key,
+            ApplyImmediately=True,
+        )["DBCluster"]["MasterUserSecret"]
+        assert managed["KmsKeyId"] == own_key
+        new_password = _secret_password(cloud, managed["SecretArn"])
+        assert _managed_login(cloud, ca, restored, new_password)
+        assert not _managed_login(cloud, ca, restored, source_password)
+        assert _managed_login(cloud, ca, source_id, source_password)  # the source is untouched
+    finally:
+        _delete(rds, restored)
+        _delete(rds, source_id)

@@ -298,11 +298,7 @@ def _start_restored(region: str, cluster, body: bytes, **restore) -> bytes | Non
     started = time.monotonic()
     if dataplane.launch_primary(region, cluster, lambda **common: plane.restore_primary(**restore, **common)) is None:
         return None
-    if getattr(cluster, "master_user_secret", None) is not None:
-        # RDS manages the restored cluster's password: a new one, in its new secret and on the database
-        password = dataplane.new_managed_password()
-        dataplane._set_master_password(cluster, password)
-        dataplane.managed_password(cluster, password)
+    # the master password is the source's, in the data (a restore takes no ManageMasterUserPassword: gap 41b)
     log.info("cluster %s: restored (%.2fs)", cluster.db_cluster_identifier, time.monotonic() - started)
     rewritten = dataplane._rewrite(body, old_writer, cluster.endpoint)
     return dataplane._rewrite(rewritten, old_reader, cluster.reader_endpoint)
