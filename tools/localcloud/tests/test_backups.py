@@ -44,6 +44,14 @@ def _cluster(rds, cluster_id: str) -> dict:
     return rds.describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]
 
 
+def _create(rds, cluster_id: str, **settings) -> None:
+    """An aurora-postgresql cluster with the master user (and, unless RDS manages it, the password) of these tests."""
+    if not settings.get("ManageMasterUserPassword"):
+        settings.setdefault("MasterUserPassword", PASSWORD)
+    engine = {"Engine": "aurora-postgresql", "EngineVersion": "15.4"}
+    rds.create_db_cluster(DBClusterIdentifier=cluster_id, MasterUsername=USER, **engine, **settings)
+
+
 def _add_instance(rds, cluster_id: str) -> None:
     rds.create_db_instance(
         DBInstanceIdentifier=f"{cluster_id}-0",
@@ -101,14 +109,7 @@ def source(cloud, ca):
     """A cluster (one instance) whose table t has row A before ``at`` and row B after it."""
     rds = cloud.client("rds")
     cluster_id = unique_name("backed-up")
-    rds.create_db_cluster(
-        DBClusterIdentifier=cluster_id,
-        Engine="aurora-postgresql",
-        EngineVersion="15.4",
-        MasterUsername=USER,
-        MasterUserPassword=PASSWORD,
-        DatabaseName="payments",
-    )
+    _create(rds, cluster_id, DatabaseName="payments")
     _add_instance(rds, cluster_id)
     _wait_first_backup(rds, cluster_id)
     endpoint = _cluster(rds, cluster_id)["Endpoint"]
@@ -224,15 +225,7 @@ def test_snapshot_restores_its_data_and_outlives_its_cluster(cloud, source, ca):
 def test_retention_prunes_old_base_backups_and_wal(cloud, ca):
     rds = cloud.client("rds")
     cluster_id = unique_name("retention")
-    rds.create_db_cluster(
-        DBClusterIdentifier=cluster_id,
-        Engine="aurora-postgresql",
-        EngineVersion="15.4",
-        MasterUsername=USER,
-        MasterUserPassword=PASSWORD,
-        DatabaseName="payments",
-        BackupRetentionPeriod=1,
-    )
+    _create(rds, cluster_id, DatabaseName="payments", BackupRetentionPeriod=1)
     try:
         endpoint = _cluster(rds, cluster_id)["Endpoint"]
         _sql(endpoint, ca, "CREATE TABLE t (v text)")
@@ -288,14 +281,7 @@ def test_a_restore_of_a_managed_cluster_is_not_managed_until_asked(cloud, ca):
     rds, kms = cloud.client("rds"), cloud.client("kms")
     source_key, own_key = (kms.create_key()["KeyMetadata"]["Arn"] for _ in range(2))
     source_id, restored = unique_name("managed-src"), unique_name("managed-restored")
-    rds.create_db_cluster(
-        DBClusterIdentifier=source_id,
-        Engine="aurora-postgresql",
-        EngineVersion="15.4",
-        MasterUsername=USER,
-        ManageMasterUserPassword=True,
-        MasterUserSecretKmsKeyId=source_key,
-    )
+    _create(rds, source_id, ManageMasterUserPassword=True, MasterUserSecretKmsKeyId=source_key)
     _add_instance(rds, source_id)
     _wait_first_backup(rds, source_id)
     source_password = _secret_password(cloud, _cluster(rds, source_id)["MasterUserSecret"]["SecretArn"])

@@ -13,6 +13,8 @@ promotion tier, and ``build_plan()`` assembles the parts of the stack plan that 
 
 from __future__ import annotations
 
+from ansible_collections.payments.auroradb.plugins.module_utils import restore
+
 MAX_READER_COUNT = 15
 DEFAULT_TAGS = {"project": "payments-auroradb", "managed-by": "ansible"}  # plus environment: <suffix>
 AZ_LETTERS = ("a", "b", "c")
@@ -212,12 +214,13 @@ def restore_plan(settings):
     """playbooks/restore.yml: the source environment's cluster and what of it is restored (settings validated)."""
     restore_time = str(settings.get("restore_time") or "")
     snapshot = settings.get("restore_snapshot") or ""
+    restore_type = settings.get("restore_type") or "full-copy"
     return {
         "source_cluster": derive_names(settings["restore_source"])["cluster"],
         "time": restore_time,
         "snapshot": snapshot,
-        "type": settings.get("restore_type") or "full-copy",
-        "kind": "snapshot" if snapshot else "latest" if restore_time.lower() == "latest" else "time",
+        "type": restore_type,
+        "kind": restore.restore_kind(restore_time, snapshot, restore_type),
     }
 
 
