@@ -257,7 +257,7 @@ def test_cluster_and_instances_follow_aws_states(timed_cloud):
 
 def test_engine_upgrade_and_instance_modify(cloud_in_process, monkeypatch):
     """In this process (scale 600: an engine upgrade takes 1.5 s): upgrading cluster and members, modifying, and a
-    failover (failing-over)."""
+    failover (failing-over, at scale 60)."""
     for name, value in (("LOCALCLOUD_TIMING", "aws"), ("LOCALCLOUD_TIME_SCALE", "600")):
         monkeypatch.setenv(name, value)
     rds = cloud_in_process.client("rds")
@@ -286,12 +286,14 @@ def test_engine_upgrade_and_instance_modify(cloud_in_process, monkeypatch):
     seen = watch(read, lambda v: v == ("available", "available"))
     assert sequence(seen, 0) == sequence(seen, 1) == ["upgrading", "available"]
     # timing-7: a failover (to a second member) leaves the cluster failing-over for a while; a second one meanwhile
-    # is refused, as AWS refuses it
+    # is refused, as AWS refuses it. At scale 60 (read per request) the 35 s failover lasts 0.58 s: long enough to be
+    # seen by the polls below on a loaded machine (at 600 its 58 ms could pass between two requests).
     member(rds, cluster_id, f"{cluster_id}-2")
     watch(
         lambda: rds.describe_db_instances(DBInstanceIdentifier=f"{cluster_id}-2")["DBInstances"][0]["DBInstanceStatus"],
         lambda v: v == "available",
     )
+    monkeypatch.setenv("LOCALCLOUD_TIME_SCALE", "60")
     rds.failover_db_cluster(DBClusterIdentifier=cluster_id, TargetDBInstanceIdentifier=f"{cluster_id}-2")
     assert read()[0] == "failing-over"
     assert error_code(rds.failover_db_cluster, DBClusterIdentifier=cluster_id) == "InvalidDBClusterStateFault"
