@@ -15,6 +15,7 @@ in-process stand-in for AnsibleModule under AnsibleAWSModule; their AWS calls ar
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 
@@ -25,7 +26,66 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+try:
+    import botocore.exceptions
+    import botocore.loaders
+    import botocore.session
+except ImportError:  # the AWS modules then fail with amazon.aws's own message on the missing botocore
+    HAS_BOTOCORE = False
+else:
+    HAS_BOTOCORE = True
+
 LOCAL_TRANSPORT = "local"  # the transport of ansible.builtin.local
+
+# The AWS services the roles call (the collection's modules and the amazon.aws modules they use)
+SDK_SERVICES = ("cloudwatch", "ec2", "iam", "kms", "lambda", "logs", "rds", "secretsmanager", "sns", "ssm", "sts")
+_PLACEHOLDER_CREDENTIALS = {"aws_access_key_id": "preload", "aws_secret_access_key": "preload"}  # never sent
+_SDK_LOADERS: dict = {}  # botocore data path -> the process's one data loader for it
+
+
+def shared_sdk_loader(search_path_string=None):
+    """botocore's data loader for a data path, one per process instead of one per client session.
+
+    A loader keeps every file it has read (service models, endpoint rules, partitions, paginators); a botocore
+    session makes a new loader, so each AWS client of each task read and parsed its service's JSON again - most of
+    the CPU of a short AWS task. The controller reads them once (:func:`preload_sdk_data`) before the workers fork,
+    and every worker's sessions use that loader (:func:`_shared_sdk_data`). What is read is botocore's own data,
+    the same for every session with the same data path; nothing a session or its credentials set is kept.
+    """
+    loader = _SDK_LOADERS.get(search_path_string)
+    if loader is None:
+        loader = _SDK_LOADERS[search_path_string] = botocore.loaders.create_loader(search_path_string)
+    return loader
+
+
+@contextlib.contextmanager
+def _shared_sdk_data():
+    """While a module runs in the worker, new botocore sessions take :func:`shared_sdk_loader`'s loader."""
+    if not HAS_BOTOCORE:
+        yield
+        return
+    saved = botocore.session.create_loader
+    botocore.session.create_loader = shared_sdk_loader
+    try:
+        yield
+    finally:
+        botocore.session.create_loader = saved
+
+
+def preload_sdk_data(services=SDK_SERVICES, region="us-east-1") -> None:
+    """Read botocore's data for ``services`` into the shared loader, as the modules' clients will ask for it: a client
+    of each (no call is made; placeholder credentials so that no credential lookup runs), its paginators and waiters.
+    Meant for the controller process, before it forks the workers."""
+    if not HAS_BOTOCORE:
+        return
+    with _shared_sdk_data():
+        session = botocore.session.Session()
+        for service in services:
+            client = session.create_client(service, region_name=region, **_PLACEHOLDER_CREDENTIALS)
+            model = client.meta.service_model
+            with contextlib.suppress(botocore.exceptions.DataNotFoundError):  # as client.can_paginate() reads it
+                session.get_component("data_loader").load_service_model(service, "paginators-1", model.api_version)
+            client.waiter_names  # noqa: B018 - reading it loads the waiter model (or finds there is none)
 
 
 class LocalActionFailed(Exception):
@@ -162,7 +222,8 @@ def run_main_in_worker(main, task: WorkerTask) -> dict:
     saved = settings["module_class"]
     settings["module_class"] = functools.partial(_WorkerModule, task)
     try:
-        main()
+        with _shared_sdk_data():
+            main()
     except ModuleExited as exited:
         # what the module process would print, read back as the controller reads it (e.g. datetimes as strings)
         encoded = json.dumps(exited.args[0], cls=get_module_encoder("legacy", Direction.MODULE_TO_CONTROLLER))
