@@ -145,6 +145,11 @@ def test_point_in_time_and_snapshot_restores_build_independent_environments(loca
     # the local cloud fails over within the request: two minutes are plenty (900 s on AWS)
     failed_over = cloud.playbook("failover.yml", *env, "-e", "auroradb_failover_timeout=120")
     assert recap(failed_over.stdout, HOST)["failed"] == 0  # verify.yml ran after it and passed
+    # the module runs in the background (its probe spans the failover); the wait shows a line per poll, the first
+    # poll coming before the module process has even started its probe
+    assert "Wait for the failover, at most auroradb_failover_timeout seconds: 120: not yet, waiting (attempt 1 of" in (
+        failed_over.stdout
+    ), failed_over.stdout[-4000:]
     new_writer = _writer(cloud, cluster_id)
     assert new_writer != original, "the writer did not change (local cloud failover not promoting the standby yet?)"
     found = re.search(
