@@ -128,6 +128,9 @@ def test_point_in_time_and_snapshot_restores_build_independent_environments(loca
     plan = cloud.playbook("failover.yml", *env, "--check")
     assert re.search(rf"would fail over from {original} to {cluster_id}-reader\d", plan.stdout), plan.stdout[-3000:]
     assert _rds_writes(cloud, before) == [] and _writer(cloud, cluster_id) == original
+    # starting the background job is no change of its own (the wait task carries the module's result)
+    started = plan.stdout.split("and wait for the new writer (in the background)")
+    assert len(started) == 2 and started[1].split("\n")[1].startswith("ok: "), plan.stdout[-3000:]
 
     # refused: the writer itself (before any RDS change), and a name that cannot be an instance (before any AWS call)
     before = len(cloud.requests())
